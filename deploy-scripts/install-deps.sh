@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages WorkerPool needs on a development or CI machine, only those missing. Idempotent.
+# Usage: install-deps.sh [runtime|test]   (test adds the RTSP test server's GStreamer packages)
+set -euo pipefail
+profile="${1:-runtime}"
+# libgtk-3-0: OpenCvSharp's Linux runtime links it; ffmpeg: network and USB cameras are read through it.
+packages=(libgtk-3-0 ffmpeg)
+if [ "$profile" = test ]; then
+  # A real RTSP server on loopback for the camera tests (GStreamer's RTSP server driven from Python).
+  packages+=(python3 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+             gstreamer1.0-plugins-ugly gstreamer1.0-libav)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  echo "install-deps: installing ${missing[*]}" >&2
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v dotnet >/dev/null || { echo "install-deps: the .NET 10 SDK (dotnet) is required and not on PATH" >&2; exit 1; }

@@ -1,0 +1,15 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace WorkerPool.Config;
+
+/// <summary>Source-generated JSON metadata for config files (trim-safe, no reflection).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    ReadCommentHandling = JsonCommentHandling.Skip,
+    AllowTrailingCommas = true,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    WriteIndented = true)]
+[JsonSerializable(typeof(DeviceConfig))]
+[JsonSerializable(typeof(ModelManifest))]
+internal sealed partial class ConfigJsonContext : JsonSerializerContext;

@@ -1,0 +1,54 @@
+using System.Text.Json;
+
+namespace WorkerPool.Config;
+
+/// <summary>Reads device configs and model manifests from JSON, naming the path of any syntax or type error.</summary>
+public static class ConfigLoader
+{
+    /// <summary>Largest config file accepted; anything bigger is not a hand-written config.</summary>
+    public const int MaxConfigBytes = 1 << 20;
+
+    /// <summary>Loads and validates a device config file; throws <see cref="ConfigException"/> listing every error.</summary>
+    public static DeviceConfig LoadAndValidate(string file)
+    {
+        var config = Load(file);
+        var errors = DeviceConfigValidator.Validate(config);
+        if (errors.Count > 0) throw new ConfigException(errors);
+        return config;
+    }
+
+    /// <summary>Parses a device config file without semantic validation.</summary>
+    public static DeviceConfig Load(string file)
+    {
+        if (!File.Exists(file)) throw new ConfigException([new ConfigError("$", $"config file '{file}' does not exist")]);
+        if (new FileInfo(file).Length > MaxConfigBytes)
+            throw new ConfigException([new ConfigError("$", $"config file is larger than {MaxConfigBytes} bytes")]);
+        var config = Parse(File.ReadAllText(file));
+        config.BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(file))!;
+        return config;
+    }
+
+    /// <summary>Parses config JSON text.</summary>
+    public static DeviceConfig Parse(string json) =>
+        Deserialize(json, ConfigJsonContext.Default.DeviceConfig, "config");
+
+    /// <summary>Reads a model manifest.</summary>
+    public static ModelManifest LoadManifest(string file) =>
+        Deserialize(File.ReadAllText(file), ConfigJsonContext.Default.ModelManifest, "manifest");
+
+    private static T Deserialize<T>(string json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> info, string what)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, info)
+                ?? throw new ConfigException([new ConfigError("$", $"{what} is null")]);
+        }
+        catch (JsonException ex)
+        {
+            // STJ names the JSON path of the offending token; keep its message short and precise.
+            string path = string.IsNullOrEmpty(ex.Path) ? "$" : ex.Path;
+            string message = ex.Message.Split(" Path:", 2)[0];
+            throw new ConfigException([new ConfigError(path, $"invalid {what} JSON: {message}")]);
+        }
+    }
+}

@@ -1,0 +1,170 @@
+using System.Text.Json.Serialization;
+
+namespace WorkerPool.Config;
+
+/// <summary>The device configuration file (<c>device-config/*.json</c>): everything one device runs.</summary>
+public sealed class DeviceConfig
+{
+    /// <summary>Stable id of this device; used in MQTT topics, so letters, digits, '-' and '_' only.</summary>
+    public string DeviceId { get; set; } = "";
+
+    /// <summary>The detection model and its thresholds.</summary>
+    public ModelOptions Model { get; set; } = new();
+
+    /// <summary>The fixed-size inference worker pool.</summary>
+    public PoolOptions Pool { get; set; } = new();
+
+    /// <summary>Multi-object tracker tuning.</summary>
+    public TrackerOptions Tracker { get; set; } = new();
+
+    /// <summary>Count windows and line-crossing behaviour.</summary>
+    public CountingOptions Counting { get; set; } = new();
+
+    /// <summary>The cameras this device reads, each with its own lines and zones.</summary>
+    public List<CameraOptions> Cameras { get; set; } = [];
+
+    /// <summary>Directory of the config file; relative paths in the config resolve against it. Not serialized.</summary>
+    [JsonIgnore]
+    public string BaseDirectory { get; set; } = Directory.GetCurrentDirectory();
+
+    /// <summary>Resolves a path from the config against <see cref="BaseDirectory"/>.</summary>
+    public string ResolvePath(string path) =>
+        Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(BaseDirectory, path));
+
+    /// <summary>Copies every setting into <paramref name="target"/> (the options pattern configures an existing instance).</summary>
+    public void CopyTo(DeviceConfig target)
+    {
+        target.DeviceId = DeviceId;
+        target.Model = Model;
+        target.Pool = Pool;
+        target.Tracker = Tracker;
+        target.Counting = Counting;
+        target.Cameras = Cameras;
+        target.BaseDirectory = BaseDirectory;
+    }
+}
+
+/// <summary>Which model runs and how its output is filtered.</summary>
+public sealed class ModelOptions
+{
+    /// <summary>Path of the model manifest (JSON, see <c>models/</c>); relative to the config file.</summary>
+    public string Manifest { get; set; } = "../models/yolox_nano.json";
+
+    /// <summary>Optional path of the .onnx file; default: the manifest's <c>file</c> beside the manifest.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>Lowest detection score passed to the tracker (ByteTrack uses low-score boxes too).</summary>
+    public double ScoreThreshold { get; set; } = 0.1;
+
+    /// <summary>IoU above which overlapping person boxes are suppressed (non-maximum suppression).</summary>
+    public double NmsThreshold { get; set; } = 0.45;
+}
+
+/// <summary>The inference pool: exactly the workers listed, never more, never fewer.</summary>
+public sealed class PoolOptions
+{
+    /// <summary>One entry per worker.</summary>
+    public List<WorkerOptions> Workers { get; set; } = [new WorkerOptions()];
+
+    /// <summary>Frames waiting per camera before the oldest is dropped (and counted).</summary>
+    public int QueuePerCamera { get; set; } = 2;
+
+    /// <summary>An inference running longer than this fails its frame and the worker is replaced.</summary>
+    public int InferenceTimeoutMs { get; set; } = 5000;
+}
+
+/// <summary>One inference worker.</summary>
+public sealed class WorkerOptions
+{
+    /// <summary><c>cpu</c>, <c>cuda:N</c> or <c>tensorrt:N</c>. GPU devices fall back to CPU with a warning where the runtime lacks the provider.</summary>
+    public string Device { get; set; } = "cpu";
+
+    /// <summary>CPU cores the worker's threads are pinned to; ONNX Runtime gets one intra-op thread per core. Empty: not pinned, one thread.</summary>
+    public List<int> Cores { get; set; } = [];
+}
+
+/// <summary>ByteTrack parameters.</summary>
+public sealed class TrackerOptions
+{
+    /// <summary>Detections at or above this score take part in the first association and may start tracks.</summary>
+    public double HighThreshold { get; set; } = 0.5;
+
+    /// <summary>A detection must score at least this to start a new track.</summary>
+    public double NewTrackThreshold { get; set; } = 0.6;
+
+    /// <summary>Minimum IoU for matching a high-score detection to a track.</summary>
+    public double MatchIou { get; set; } = 0.2;
+
+    /// <summary>Minimum IoU for matching a low-score detection to a track (second association).</summary>
+    public double LowMatchIou { get; set; } = 0.5;
+
+    /// <summary>How long a lost track is kept for re-identification, in seconds of video.</summary>
+    public double LostSeconds { get; set; } = 1.5;
+}
+
+/// <summary>Counting windows and line behaviour.</summary>
+public sealed class CountingOptions
+{
+    /// <summary>Length of a count window; windows are aligned to wall-clock multiples of it.</summary>
+    public int WindowSeconds { get; set; } = 60;
+
+    /// <summary>Dead band on each side of a line, in normalized units (0.0125 = 1.25% of the frame): a feet point must leave it to change side, so box jitter on the line never double counts.</summary>
+    public double LineHysteresis { get; set; } = 0.0125;
+}
+
+/// <summary>One camera.</summary>
+public sealed class CameraOptions
+{
+    /// <summary>Unique camera id (letters, digits, '-' and '_').</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary><c>file://…</c> or a plain path, <c>rtsp://…</c>, <c>http(s)://…</c>, <c>usb:N</c> or <c>/dev/videoN</c>.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>Set to false to keep a camera configured but not read.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Files only: start again at the end instead of stopping.</summary>
+    public bool Loop { get; set; }
+
+    /// <summary>Frames per second passed to inference; 0 = every frame the source delivers.</summary>
+    public double Fps { get; set; }
+
+    /// <summary>Width frames are scaled to for stream and USB cameras (FFmpeg); 0 = 640.</summary>
+    public int Width { get; set; }
+
+    /// <summary>Height frames are scaled to for stream and USB cameras (FFmpeg); 0 = 360.</summary>
+    public int Height { get; set; }
+
+    /// <summary>No frame for this long marks the camera stalled and restarts its reader.</summary>
+    public int StallTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Counting lines.</summary>
+    public List<LineOptions> Lines { get; set; } = [];
+
+    /// <summary>Occupancy zones.</summary>
+    public List<ZoneOptions> Zones { get; set; } = [];
+}
+
+/// <summary>A counting line in normalized coordinates (0..1 of frame width and height).</summary>
+public sealed class LineOptions
+{
+    /// <summary>Line id, unique per camera.</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>Start point [x, y].</summary>
+    public double[] From { get; set; } = [];
+
+    /// <summary>End point [x, y]. Crossing from the left of from→to (cross product &gt; 0) to its right is <c>in</c>.</summary>
+    public double[] To { get; set; } = [];
+}
+
+/// <summary>An occupancy zone: a simple polygon in normalized coordinates.</summary>
+public sealed class ZoneOptions
+{
+    /// <summary>Zone id, unique per camera.</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>At least three [x, y] points, not self-intersecting.</summary>
+    public List<double[]> Polygon { get; set; } = [];
+}

@@ -1,0 +1,161 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using WorkerPool.Capture;
+using WorkerPool.Geometry;
+using WorkerPool.Inference;
+
+namespace WorkerPool.Config;
+
+/// <summary>
+/// Checks a device config and names every problem by path. Used at start-up (options validation)
+/// and by anything else that must accept or refuse a config.
+/// </summary>
+public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfig>
+{
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex IdPattern();
+
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, DeviceConfig options)
+    {
+        var errors = Validate(options);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors.Select(e => e.ToString()));
+    }
+
+    /// <summary>Returns every error in the config (empty when valid), including model file checks.</summary>
+    public static List<ConfigError> Validate(DeviceConfig config, bool checkModel = true)
+    {
+        var errors = new List<ConfigError>();
+        void Add(string path, string message) => errors.Add(new ConfigError(path, message));
+
+        if (!IdPattern().IsMatch(config.DeviceId ?? ""))
+            Add("deviceId", "must be 1-64 letters, digits, '-' or '_'");
+
+        ValidateModelOptions(config.Model, Add);
+        ValidatePool(config.Pool, Add);
+        ValidateTracker(config.Tracker, Add);
+        if (config.Counting is null) Add("counting", "is required");
+        else
+        {
+            if (config.Counting.WindowSeconds is < 1 or > 86400) Add("counting.windowSeconds", "must be between 1 and 86400");
+            if (config.Counting.LineHysteresis is < 0 or > 0.2) Add("counting.lineHysteresis", "must be between 0 and 0.2");
+        }
+        ValidateCameras(config.Cameras, Add);
+
+        if (checkModel && config.Model is not null && !errors.Any(e => e.Path.StartsWith("model", StringComparison.Ordinal)))
+            ModelInspector.Check(config, errors);
+        return errors;
+    }
+
+    private static void ValidateModelOptions(ModelOptions? model, Action<string, string> add)
+    {
+        if (model is null) { add("model", "is required"); return; }
+        if (string.IsNullOrWhiteSpace(model.Manifest)) add("model.manifest", "is required");
+        if (model.ScoreThreshold is <= 0 or >= 1) add("model.scoreThreshold", "must be between 0 and 1 (exclusive)");
+        if (model.NmsThreshold is <= 0 or > 1) add("model.nmsThreshold", "must be in (0, 1]");
+    }
+
+    private static void ValidatePool(PoolOptions? pool, Action<string, string> add)
+    {
+        if (pool is null) { add("pool", "is required"); return; }
+        if (pool.Workers is null || pool.Workers.Count == 0) add("pool.workers", "needs at least one worker");
+        if (pool.QueuePerCamera is < 1 or > 64) add("pool.queuePerCamera", "must be between 1 and 64");
+        if (pool.InferenceTimeoutMs is < 100 or > 600_000) add("pool.inferenceTimeoutMs", "must be between 100 and 600000");
+        if (pool.Workers is null) return;
+
+        var available = ThreadAffinity.AllowedCores();
+        var owner = new Dictionary<int, int>();
+        for (int w = 0; w < pool.Workers.Count; w++)
+        {
+            string path = $"pool.workers[{w}]";
+            var worker = pool.Workers[w];
+            if (worker is null) { add(path, "is null"); continue; }
+            if (!ExecutionDevice.TryParse(worker.Device, out _))
+                add(path + ".device", $"unknown device '{worker.Device}' (expected cpu, cuda:N or tensorrt:N)");
+            var cores = worker.Cores ?? [];
+            for (int c = 0; c < cores.Count; c++)
+            {
+                int core = cores[c];
+                if (!available.Contains(core))
+                    add($"{path}.cores[{c}]", $"core {core} is not available on this machine (allowed: {ThreadAffinity.FormatList(available)})");
+                else if (owner.TryGetValue(core, out int other))
+                    add($"{path}.cores[{c}]", other == w ? $"core {core} is listed twice" : $"core {core} is already used by pool.workers[{other}]");
+                else owner[core] = w;
+            }
+        }
+    }
+
+    private static void ValidateTracker(TrackerOptions? t, Action<string, string> add)
+    {
+        if (t is null) { add("tracker", "is required"); return; }
+        if (t.HighThreshold is <= 0 or >= 1) add("tracker.highThreshold", "must be between 0 and 1 (exclusive)");
+        if (t.NewTrackThreshold is <= 0 or > 1) add("tracker.newTrackThreshold", "must be in (0, 1]");
+        if (t.MatchIou is <= 0 or >= 1) add("tracker.matchIou", "must be between 0 and 1 (exclusive)");
+        if (t.LowMatchIou is <= 0 or >= 1) add("tracker.lowMatchIou", "must be between 0 and 1 (exclusive)");
+        if (t.LostSeconds is < 0 or > 60) add("tracker.lostSeconds", "must be between 0 and 60");
+    }
+
+    private static void ValidateCameras(List<CameraOptions>? cameras, Action<string, string> add)
+    {
+        if (cameras is null || cameras.Count == 0) { add("cameras", "needs at least one camera"); return; }
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < cameras.Count; i++)
+        {
+            string path = $"cameras[{i}]";
+            var cam = cameras[i];
+            if (cam is null) { add(path, "is null"); continue; }
+            if (!IdPattern().IsMatch(cam.Id ?? "")) add(path + ".id", "must be 1-64 letters, digits, '-' or '_'");
+            else if (!ids.Add(cam.Id!)) add(path + ".id", $"duplicate camera id '{cam.Id}'");
+            if (!CameraUri.TryParse(cam.Url, out _, out string? urlError)) add(path + ".url", urlError!);
+            if (cam.Fps is < 0 or > 240) add(path + ".fps", "must be between 0 and 240");
+            if (cam.Width is < 0 or > 7680 || (cam.Width % 2) != 0) add(path + ".width", "must be an even number up to 7680 (0 = default)");
+            if (cam.Height is < 0 or > 4320 || (cam.Height % 2) != 0) add(path + ".height", "must be an even number up to 4320 (0 = default)");
+            if (cam.StallTimeoutSeconds is < 1 or > 600) add(path + ".stallTimeoutSeconds", "must be between 1 and 600");
+
+            var shapeIds = new HashSet<string>(StringComparer.Ordinal);
+            void CheckShapeId(string p, string? id)
+            {
+                if (!IdPattern().IsMatch(id ?? "")) add(p, "must be 1-64 letters, digits, '-' or '_'");
+                else if (!shapeIds.Add(id!)) add(p, $"duplicate line/zone id '{id}'");
+            }
+
+            var lines = cam.Lines ?? [];
+            for (int l = 0; l < lines.Count; l++)
+            {
+                string lp = $"{path}.lines[{l}]";
+                var line = lines[l];
+                if (line is null) { add(lp, "is null"); continue; }
+                CheckShapeId(lp + ".id", line.Id);
+                bool fromOk = CheckPoint(lp + ".from", line.From, add);
+                bool toOk = CheckPoint(lp + ".to", line.To, add);
+                if (fromOk && toOk && line.From[0] == line.To[0] && line.From[1] == line.To[1])
+                    add(lp, "has zero length (from equals to)");
+            }
+
+            var zones = cam.Zones ?? [];
+            for (int z = 0; z < zones.Count; z++)
+            {
+                string zp = $"{path}.zones[{z}]";
+                var zone = zones[z];
+                if (zone is null) { add(zp, "is null"); continue; }
+                CheckShapeId(zp + ".id", zone.Id);
+                var poly = zone.Polygon ?? [];
+                if (poly.Count < 3) { add(zp + ".polygon", $"needs at least 3 points, has {poly.Count}"); continue; }
+                bool allOk = true;
+                for (int p = 0; p < poly.Count; p++) allOk &= CheckPoint($"{zp}.polygon[{p}]", poly[p], add);
+                if (allOk && Planar.IsSelfIntersecting(poly.Select(ToPoint).ToArray()))
+                    add(zp + ".polygon", "is self-intersecting");
+            }
+        }
+    }
+
+    private static bool CheckPoint(string path, double[]? point, Action<string, string> add)
+    {
+        if (point is null || point.Length != 2) { add(path, "must be [x, y]"); return false; }
+        if (point.Any(v => double.IsNaN(v) || v < 0 || v > 1)) { add(path, "coordinates must be between 0 and 1"); return false; }
+        return true;
+    }
+
+    /// <summary>Converts a validated [x, y] array to a point.</summary>
+    public static Point2 ToPoint(double[] p) => new(p[0], p[1]);
+}

@@ -1,0 +1,142 @@
+using WorkerPool.Config;
+using WorkerPool.Geometry;
+using WorkerPool.Inference;
+using WorkerPool.Tracking;
+
+namespace WorkerPool.Counting;
+
+/// <summary>Sees every frame after tracking (replay's --frames-out and --annotate use it).</summary>
+public interface IFrameObserver
+{
+    /// <summary>Called in frame order with the frame's result, its confirmed tracks and per-zone occupancy.</summary>
+    void OnFrame(InferenceResult result, IReadOnlyList<Track> tracks, ReadOnlySpan<int> zoneOccupancy);
+}
+
+/// <summary>
+/// One camera's counting stage: results back in order, ByteTrack, line crossings and zone occupancy on feet
+/// points, and wall-clock windows. Thread-safe (results and clock ticks come from different threads).
+/// </summary>
+public sealed class CameraCounter
+{
+    private readonly object _lock = new();
+    private readonly ReorderBuffer _reorder = new();
+    private readonly ByteTracker _tracker;
+    private readonly LineCounter[] _lines;
+    private readonly ZoneCounter[] _zones;
+    private readonly OccupancyStats[] _zoneTotals;
+    private readonly int[] _occupancy;
+    private readonly WindowAggregator _window;
+    private readonly Action<CountRecord> _onRecord;
+    private readonly Action<InferenceResult> _process;
+    private long _lastProcessedAdmit = -1;
+
+    /// <summary>Creates the counting stage of one camera.</summary>
+    public CameraCounter(string deviceId, CameraOptions camera, TrackerOptions tracker, CountingOptions counting, Action<CountRecord> onRecord)
+    {
+        CameraId = camera.Id;
+        _tracker = new ByteTracker(tracker);
+        _lines = camera.Lines.Select(l => new LineCounter(l, counting.LineHysteresis)).ToArray();
+        _zones = camera.Zones.Select(z => new ZoneCounter(z)).ToArray();
+        _zoneTotals = new OccupancyStats[_zones.Length];
+        _occupancy = new int[_zones.Length];
+        _window = new WindowAggregator(deviceId, camera.Id, counting.WindowSeconds, camera.Lines.Select(l => l.Id).ToArray(), camera.Zones.Select(z => z.Id).ToArray());
+        _onRecord = onRecord;
+        _process = Process; // one delegate, not one per frame
+    }
+
+    /// <summary>Camera id.</summary>
+    public string CameraId { get; }
+
+    /// <summary>Optional per-frame observer.</summary>
+    public IFrameObserver? Observer { get; set; }
+
+    /// <summary>Frames that went through inference since start.</summary>
+    public long FramesProcessed { get; private set; }
+
+    /// <summary>Frames dropped or failed since start.</summary>
+    public long FramesLost { get; private set; }
+
+    /// <summary>The line counters (their totals run since start).</summary>
+    public IReadOnlyList<LineCounter> Lines => _lines;
+
+    /// <summary>The zones.</summary>
+    public IReadOnlyList<ZoneCounter> Zones => _zones;
+
+    /// <summary>Occupancy statistics of each zone since start.</summary>
+    public ReadOnlySpan<OccupancyStats> ZoneTotals => _zoneTotals;
+
+    /// <summary>Accepts a result in any order; results are processed in admission order. Takes ownership of it.</summary>
+    public void Accept(InferenceResult result)
+    {
+        lock (_lock) _reorder.Push(result, _process);
+    }
+
+    /// <summary>Closes the open window if the clock has passed its end by more than <paramref name="grace"/>.</summary>
+    public void Tick(DateTimeOffset now, TimeSpan grace)
+    {
+        lock (_lock)
+        {
+            if (_window.WindowStart == DateTimeOffset.MinValue) _window.Advance(now);
+            else if (_window.Align(now - grace) > _window.WindowStart && _window.Advance(now - grace) is { } record) _onRecord(record);
+        }
+    }
+
+    /// <summary>Closes the open window now (clean shutdown).</summary>
+    public void Flush()
+    {
+        lock (_lock)
+        {
+            if (_window.Flush() is { } record) _onRecord(record);
+        }
+    }
+
+    private void Process(InferenceResult r)
+    {
+        try
+        {
+            if (_window.Advance(r.CaptureTime) is { } closed) _onRecord(closed);
+            switch (r.Outcome)
+            {
+                case FrameOutcome.Processed:
+                    Track(r);
+                    break;
+                case FrameOutcome.Dropped:
+                    _window.AddDropped();
+                    FramesLost++;
+                    break;
+                default:
+                    _window.AddFailed();
+                    FramesLost++;
+                    break;
+            }
+        }
+        finally
+        {
+            r.Return();
+        }
+    }
+
+    private void Track(InferenceResult r)
+    {
+        int steps = _lastProcessedAdmit < 0 ? 1 : (int)Math.Min(r.Admit - _lastProcessedAdmit, 100);
+        _lastProcessedAdmit = r.Admit;
+        var tracks = _tracker.Update(r.Detections, r.MediaSeconds, steps);
+        foreach (int removed in _tracker.RemovedIds)
+            foreach (var line in _lines) line.Forget(removed);
+
+        Array.Clear(_occupancy);
+        double w = Math.Max(1, r.FrameWidth), h = Math.Max(1, r.FrameHeight);
+        foreach (var track in tracks)
+        {
+            var feet = new Point2(track.Feet.X / w, track.Feet.Y / h);
+            for (int l = 0; l < _lines.Length; l++)
+                _window.AddCrossing(l, _lines[l].Observe(track.Id, feet));
+            for (int z = 0; z < _zones.Length; z++)
+                if (_zones[z].Contains(feet)) _occupancy[z]++;
+        }
+        for (int z = 0; z < _zones.Length; z++) _zoneTotals[z].Add(_occupancy[z]);
+        _window.AddProcessed(_occupancy);
+        FramesProcessed++;
+        Observer?.OnFrame(r, tracks, _occupancy);
+    }
+}

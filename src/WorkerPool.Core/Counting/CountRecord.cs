@@ -1,0 +1,38 @@
+namespace WorkerPool.Counting;
+
+/// <summary>Everything counted on one camera in one wall-clock window. This is what the outbox stores and MQTT carries.</summary>
+public sealed class CountRecord
+{
+    /// <summary>Device id.</summary>
+    public string DeviceId { get; set; } = "";
+
+    /// <summary>Camera id.</summary>
+    public string CameraId { get; set; } = "";
+
+    /// <summary>Window start (inclusive), UTC, a multiple of the window length since the epoch.</summary>
+    public DateTimeOffset WindowStart { get; set; }
+
+    /// <summary>Window end (exclusive), UTC.</summary>
+    public DateTimeOffset WindowEnd { get; set; }
+
+    /// <summary>Frames that went through inference in the window.</summary>
+    public long FramesProcessed { get; set; }
+
+    /// <summary>Frames dropped because the pool fell behind.</summary>
+    public long FramesDropped { get; set; }
+
+    /// <summary>Frames whose inference failed or timed out.</summary>
+    public long FramesFailed { get; set; }
+
+    /// <summary>Crossings per line id.</summary>
+    public Dictionary<string, LineCount> Lines { get; set; } = [];
+
+    /// <summary>Occupancy per zone id.</summary>
+    public Dictionary<string, ZoneOccupancy> Zones { get; set; } = [];
+}
+
+/// <summary>Crossings of one line.</summary>
+public sealed record LineCount(long In, long Out);
+
+/// <summary>Occupancy of one zone over a window (over processed frames).</summary>
+public sealed record ZoneOccupancy(double Mean, int Min, int Max);

@@ -1,0 +1,63 @@
+using WorkerPool.Config;
+using WorkerPool.Geometry;
+
+namespace WorkerPool.Counting;
+
+/// <summary>
+/// Counts crossings of one line by tracked feet points, in normalized coordinates. A side is only taken once the
+/// point is farther than the hysteresis from the line, and a crossing needs the path to pass through the segment,
+/// so jitter on the line and walks around its ends never count.
+/// </summary>
+public sealed class LineCounter
+{
+    private readonly Point2 _from, _to;
+    private readonly double _hysteresis;
+    private readonly Dictionary<int, (int Side, Point2 Point)> _state = [];
+
+    /// <summary>Creates the counter for a validated line.</summary>
+    public LineCounter(LineOptions line, double hysteresis)
+    {
+        Id = line.Id;
+        _from = DeviceConfigValidator.ToPoint(line.From);
+        _to = DeviceConfigValidator.ToPoint(line.To);
+        _hysteresis = hysteresis;
+    }
+
+    /// <summary>Line id.</summary>
+    public string Id { get; }
+
+    /// <summary>Crossings from the positive side (cross product &gt; 0) to the negative one since creation.</summary>
+    public long In { get; private set; }
+
+    /// <summary>Crossings from the negative side to the positive one since creation.</summary>
+    public long Out { get; private set; }
+
+    /// <summary>Line start, normalized.</summary>
+    public Point2 From => _from;
+
+    /// <summary>Line end, normalized.</summary>
+    public Point2 To => _to;
+
+    /// <summary>Feeds a track's feet point (normalized). Returns +1 for an in crossing, -1 for out, 0 otherwise.</summary>
+    public int Observe(int trackId, Point2 feet)
+    {
+        double distance = Planar.Cross(_from, _to, feet) / Length;
+        int side = distance > _hysteresis ? 1 : distance < -_hysteresis ? -1 : 0;
+        if (side == 0) return 0;
+        if (!_state.TryGetValue(trackId, out var last))
+        {
+            _state[trackId] = (side, feet);
+            return 0;
+        }
+        _state[trackId] = (side, feet);
+        if (side == last.Side || !Planar.SegmentsIntersect(last.Point, feet, _from, _to)) return 0;
+        if (last.Side > 0) { In++; return 1; }
+        Out++;
+        return -1;
+    }
+
+    /// <summary>Forgets a track that the tracker removed.</summary>
+    public void Forget(int trackId) => _state.Remove(trackId);
+
+    private double Length => Math.Sqrt((_to.X - _from.X) * (_to.X - _from.X) + (_to.Y - _from.Y) * (_to.Y - _from.Y));
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging;
+
+namespace WorkerPool.Diagnostics;
+
+/// <summary>
+/// Every log line of the library, source-generated. Event ids by component: capture 1000, inference 2000,
+/// tracking and counting 3000, outbox 4000, mqtt 5000, host 6000.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "Camera {CameraId} connected ({Kind}, {Width}x{Height})")]
+    public static partial void CameraConnected(ILogger logger, string cameraId, string kind, int width, int height);
+
+    [LoggerMessage(1001, LogLevel.Warning, "Camera {CameraId} failed: {Error}; reconnecting")]
+    public static partial void CameraFailed(ILogger logger, string cameraId, string error);
+
+    [LoggerMessage(1002, LogLevel.Information, "Camera {CameraId} reached the end of its video after {Frames} frames")]
+    public static partial void CameraEnded(ILogger logger, string cameraId, long frames);
+
+    [LoggerMessage(1003, LogLevel.Information, "Camera {CameraId} looping its video")]
+    public static partial void CameraLooped(ILogger logger, string cameraId);
+
+    [LoggerMessage(1004, LogLevel.Warning, "Camera {CameraId} stalled: no frame for {Seconds} s; restarting its reader")]
+    public static partial void CameraStalled(ILogger logger, string cameraId, int seconds);
+
+    [LoggerMessage(1005, LogLevel.Debug, "Camera {CameraId} dropped frame {Sequence}: pool behind")]
+    public static partial void FrameDropped(ILogger logger, string cameraId, long sequence);
+
+    [LoggerMessage(1006, LogLevel.Warning, "Camera {CameraId} reader flooded stderr ({Lines} lines in {Seconds} s); restarting it")]
+    public static partial void CameraErrorFlood(ILogger logger, string cameraId, int lines, int seconds);
+
+    [LoggerMessage(2000, LogLevel.Information, "Worker {Index} ready on {Device}, CPUs {Cpus}")]
+    public static partial void WorkerStarted(ILogger logger, int index, string device, string cpus);
+
+    [LoggerMessage(2001, LogLevel.Warning, "Worker asked for {Device}: {Reason}")]
+    public static partial void DeviceFallback(ILogger logger, string device, string reason);
+
+    [LoggerMessage(2002, LogLevel.Error, "Worker {Index} inference failed on camera {CameraId} frame {Sequence}")]
+    public static partial void InferenceFailed(ILogger logger, Exception ex, int index, string cameraId, long sequence);
+
+    [LoggerMessage(2003, LogLevel.Error, "Worker {Index} inference on camera {CameraId} frame {Sequence} exceeded {TimeoutMs} ms")]
+    public static partial void InferenceTimedOut(ILogger logger, int index, string cameraId, long sequence, int timeoutMs);
+
+    [LoggerMessage(2004, LogLevel.Warning, "Worker {Index} replaced: {Reason}")]
+    public static partial void WorkerReplaced(ILogger logger, int index, string reason);
+
+    [LoggerMessage(2005, LogLevel.Error, "Worker {Index} could not load its model")]
+    public static partial void WorkerLoadFailed(ILogger logger, Exception ex, int index);
+
+    [LoggerMessage(3000, LogLevel.Information, "Window closed on camera {CameraId} at {Start:o}: {Summary}")]
+    public static partial void WindowClosed(ILogger logger, string cameraId, DateTimeOffset start, string summary);
+
+    [LoggerMessage(3001, LogLevel.Error, "Count sink failed for camera {CameraId}; the record is kept in the log")]
+    public static partial void SinkFailed(ILogger logger, Exception ex, string cameraId);
+
+    [LoggerMessage(3002, LogLevel.Error, "Counting stage failed on camera {CameraId}")]
+    public static partial void CountingFailed(ILogger logger, Exception ex, string cameraId);
+}

@@ -1,0 +1,258 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using WorkerPool.Capture;
+using WorkerPool.Config;
+using WorkerPool.Diagnostics;
+using WorkerPool.Gate;
+
+namespace WorkerPool.Inference;
+
+/// <summary>
+/// The fixed-size inference pool: one dedicated OS thread per configured worker, pinned to its cores, each with
+/// its own model session. A worker whose inference throws or overruns the timeout is replaced in its slot;
+/// the pool never shrinks. Every admitted frame yields exactly one <see cref="InferenceResult"/>.
+/// </summary>
+public sealed class InferencePool : IAsyncDisposable
+{
+    private readonly PoolOptions _options;
+    private readonly IDetectorFactory _factory;
+    private readonly FrameQueue _queue;
+    private readonly Action<InferenceResult> _onResult;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly WorkerSlot[] _slots;
+    private readonly CancellationTokenSource _stop = new();
+    private ITimer? _supervisor;
+
+    /// <summary>Creates the pool; <see cref="Start"/> loads the models.</summary>
+    public InferencePool(PoolOptions options, IDetectorFactory factory, FrameQueue queue, Action<InferenceResult> onResult, TimeProvider time, ILogger logger)
+    {
+        _options = options;
+        _factory = factory;
+        _queue = queue;
+        _onResult = onResult;
+        _time = time;
+        _logger = logger;
+        _slots = options.Workers.Select((w, i) => new WorkerSlot(this, i, w)).ToArray();
+    }
+
+    /// <summary>Frames waiting for a worker.</summary>
+    public int QueueDepth => _queue.Depth;
+
+    /// <summary>Number of worker slots (fixed).</summary>
+    public int Size => _slots.Length;
+
+    /// <summary>Starts every worker and waits until each has loaded its model; throws if one cannot.</summary>
+    public void Start(TimeSpan loadTimeout)
+    {
+        foreach (var slot in _slots) slot.Spawn();
+        foreach (var slot in _slots) slot.WaitReady(loadTimeout);
+        var period = TimeSpan.FromMilliseconds(Math.Clamp(_options.InferenceTimeoutMs / 4, 25, 1000));
+        _supervisor = _time.CreateTimer(_ => Supervise(), null, period, period);
+    }
+
+    /// <summary>Status of every worker.</summary>
+    public IReadOnlyList<WorkerStatus> Status()
+    {
+        long now = _time.GetTimestamp();
+        return _slots.Select(s => s.Status(now)).ToArray();
+    }
+
+    /// <summary>Checks for overrunning inferences; public so tests with a fake clock can drive it.</summary>
+    public void Supervise()
+    {
+        long now = _time.GetTimestamp();
+        foreach (var slot in _slots) slot.CheckTimeout(now);
+    }
+
+    /// <summary>Stops accepting work, lets workers finish their current frame, and waits for them.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Complete();
+        if (_supervisor is not null) await _supervisor.DisposeAsync().ConfigureAwait(false);
+        foreach (var slot in _slots) await slot.JoinAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private sealed class WorkerSlot
+    {
+        private readonly InferencePool _pool;
+        private readonly int _index;
+        private readonly WorkerOptions _options;
+        private readonly ExecutionDevice _device;
+        private readonly WorkerMetrics _metrics;
+        private volatile Worker? _current;
+        private int _generation;
+
+        public WorkerSlot(InferencePool pool, int index, WorkerOptions options)
+        {
+            _pool = pool;
+            _index = index;
+            _options = options;
+            if (!ExecutionDevice.TryParse(options.Device, out _device))
+                throw new ArgumentException($"pool.workers[{index}].device '{options.Device}' is not a device", nameof(options));
+            _metrics = new WorkerMetrics(pool._time.GetTimestamp());
+        }
+
+        public void Spawn()
+        {
+            var worker = new Worker(this, ++_generation);
+            _current = worker;
+            worker.Start();
+        }
+
+        public void WaitReady(TimeSpan timeout)
+        {
+            var worker = _current!;
+            if (!worker.Ready.Wait(timeout)) throw new TimeoutException($"worker {_index} did not load its model within {timeout}");
+            if (worker.LoadError is not null) throw new InvalidOperationException($"worker {_index} could not load its model: {worker.LoadError.Message}", worker.LoadError);
+        }
+
+        public async Task JoinAsync(TimeSpan timeout)
+        {
+            var worker = _current;
+            if (worker is null) return;
+            await Task.WhenAny(worker.Exited.Task, Task.Delay(timeout)).ConfigureAwait(false);
+        }
+
+        public void CheckTimeout(long now)
+        {
+            var worker = _current;
+            if (worker is null || !worker.TryTimeOut(now, TimeSpan.FromMilliseconds(TimeoutMs), out var frame)) return;
+            Log.InferenceTimedOut(_pool._logger, _index, frame!.CameraId, frame.Sequence, TimeoutMs);
+            _metrics.Record(TimeSpan.FromMilliseconds(TimeoutMs), ok: false);
+            Fail(frame);
+            Replace(worker, "inference timed out");
+        }
+
+        private int TimeoutMs => _pool._options.InferenceTimeoutMs;
+
+        public void Fail(Frame frame) => _pool._onResult(InferenceResult.Rent(frame, FrameOutcome.Failed));
+
+        public void Replace(Worker old, string reason)
+        {
+            if (Interlocked.CompareExchange(ref _current, null, old) != old) return;
+            _metrics.RecordReplacement();
+            Log.WorkerReplaced(_pool._logger, _index, reason);
+            if (!_pool._stop.IsCancellationRequested) Spawn();
+        }
+
+        public WorkerStatus Status(long now)
+        {
+            var w = _current;
+            return new WorkerStatus(_index, _options.Device, w?.ActiveDevice ?? "-", w?.FallbackReason,
+                ThreadAffinity.FormatList(_options.Cores), w?.CpusAllowed, w?.State ?? "replacing", _metrics.Snapshot(now, _pool._time));
+        }
+
+        /// <summary>One generation of the slot: a thread and a detector. Abandoned (not killed) when it hangs.</summary>
+        public sealed class Worker(WorkerSlot slot, int generation)
+        {
+            private const int Idle = 0, Running = 1, Finished = 2, TimedOut = 3;
+            private int _job;
+            private long _jobStart;
+            private Frame? _frame;
+
+            public ManualResetEventSlim Ready { get; } = new();
+            public TaskCompletionSource Exited { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            public Exception? LoadError { get; private set; }
+            public string? ActiveDevice { get; private set; }
+            public string? FallbackReason { get; private set; }
+            public string? CpusAllowed { get; private set; }
+            public string State { get; private set; } = "starting";
+
+            public void Start()
+            {
+                var thread = new Thread(Run) { IsBackground = true, Name = $"infer-{slot._index}.{generation}" };
+                thread.Start();
+            }
+
+            public bool TryTimeOut(long now, TimeSpan timeout, out Frame? frame)
+            {
+                frame = Volatile.Read(ref _frame);
+                if (Volatile.Read(ref _job) != Running || frame is null) return false;
+                if (slot._pool._time.GetElapsedTime(Interlocked.Read(ref _jobStart), now) < timeout) return false;
+                if (Interlocked.CompareExchange(ref _job, TimedOut, Running) != Running) return false;
+                State = "hung";
+                return true;
+            }
+
+            private void Run()
+            {
+                var pool = slot._pool;
+                IDetector? detector = null;
+                try
+                {
+                    try
+                    {
+                        // Pin before the session exists: ONNX Runtime's intra-op threads inherit this thread's mask.
+                        ThreadAffinity.PinCurrentThread(slot._options.Cores);
+                        CpusAllowed = ThreadAffinity.ReadCurrentThreadCpusAllowed();
+                        detector = pool._factory.Create(slot._device, slot._options.Cores.Count);
+                        ActiveDevice = detector.ActiveDevice;
+                        FallbackReason = detector.FallbackReason;
+                        State = FallbackReason is null ? "ready" : "ready (cpu fallback)";
+                    }
+                    catch (Exception ex)
+                    {
+                        LoadError = ex;
+                        State = "failed";
+                        Log.WorkerLoadFailed(pool._logger, ex, slot._index);
+                        return;
+                    }
+                    finally { Ready.Set(); }
+                    Log.WorkerStarted(pool._logger, slot._index, ActiveDevice!, CpusAllowed ?? "-");
+                    Loop(detector);
+                }
+                finally
+                {
+                    detector?.Dispose();
+                    Exited.TrySetResult();
+                }
+            }
+
+            private void Loop(IDetector detector)
+            {
+                var pool = slot._pool;
+                while (true)
+                {
+                    var frame = pool._queue.Dequeue(pool._stop.Token);
+                    if (frame is null) return;
+                    var result = InferenceResult.Rent(frame, FrameOutcome.Processed);
+                    Interlocked.Exchange(ref _jobStart, pool._time.GetTimestamp());
+                    Volatile.Write(ref _frame, frame);
+                    Volatile.Write(ref _job, Running);
+                    Exception? error = null;
+                    try { detector.Detect(frame.Image, result.Detections); }
+                    catch (Exception ex) { error = ex; }
+                    var latency = pool._time.GetElapsedTime(Interlocked.Read(ref _jobStart));
+
+                    if (Interlocked.CompareExchange(ref _job, Finished, Running) != Running)
+                    {
+                        // The supervisor already failed this frame and replaced us: drop our answer and leave.
+                        result.Return();
+                        frame.Release();
+                        return;
+                    }
+                    Volatile.Write(ref _frame, null);
+                    if (error is null)
+                    {
+                        slot._metrics.Record(latency, ok: true);
+                        frame.Release();
+                        pool._onResult(result);
+                        continue;
+                    }
+                    Log.InferenceFailed(pool._logger, error, slot._index, frame.CameraId, frame.Sequence);
+                    slot._metrics.Record(latency, ok: false);
+                    result.Outcome = FrameOutcome.Failed;
+                    result.Detections.Clear();
+                    frame.Release();
+                    pool._onResult(result);
+                    State = "failed";
+                    slot.Replace(this, "inference threw " + error.GetType().Name);
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+using OpenCvSharp;
+using WorkerPool.Diagnostics;
+
+namespace WorkerPool.Inference;
+
+/// <summary>
+/// ONNX Runtime person detector: letterbox into a reused input tensor, run into a reused output tensor, decode, NMS.
+/// Nothing is allocated per frame in steady state.
+/// </summary>
+public sealed class OnnxDetector : IDetector
+{
+    private readonly InferenceSession _session;
+    private readonly Letterbox _letterbox;
+    private readonly IOutputDecoder _decoder;
+    private readonly float[] _input;
+    private readonly float[] _output;
+    private readonly OrtValue _inputValue, _outputValue;
+    private readonly string[] _inputNames, _outputNames;
+    private readonly OrtValue[] _inputValues, _outputValues;
+    private readonly RunOptions _runOptions = new();
+    private readonly float _minScore, _nms;
+
+    /// <summary>Loads the model for one worker.</summary>
+    public OnnxDetector(ModelInfo model, ExecutionDevice device, int threads, float minScore, float nmsThreshold, ILogger logger)
+    {
+        var m = model.Manifest;
+        using var options = new SessionOptions
+        {
+            IntraOpNumThreads = Math.Max(1, threads),
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        (ActiveDevice, FallbackReason) = AppendProvider(options, device);
+        if (FallbackReason is not null) Log.DeviceFallback(logger, device.ToString(), FallbackReason);
+        _session = new InferenceSession(model.Path, options);
+
+        _letterbox = new Letterbox(m);
+        _decoder = ModelInspector.CreateDecoder(m);
+        _input = new float[_letterbox.TensorLength];
+        var (rows, cols) = ModelInspector.ExpectedOutput(m);
+        _output = new float[rows * cols];
+        _inputValue = OrtValue.CreateTensorValueFromMemory(_input, [1, 3, m.InputHeight, m.InputWidth]);
+        _outputValue = OrtValue.CreateTensorValueFromMemory(_output, [1, rows, cols]);
+        _inputNames = [_session.InputMetadata.Keys.First()];
+        _outputNames = [_session.OutputMetadata.Keys.First()];
+        _inputValues = [_inputValue];
+        _outputValues = [_outputValue];
+        _minScore = minScore;
+        _nms = nmsThreshold;
+    }
+
+    /// <inheritdoc />
+    public string ActiveDevice { get; }
+
+    /// <inheritdoc />
+    public string? FallbackReason { get; }
+
+    /// <summary>The reused input tensor (for benchmarks that feed pre-made tensors).</summary>
+    internal float[] InputTensor => _input;
+
+    /// <summary>Runs the network on whatever is in <see cref="InputTensor"/>.</summary>
+    internal void RunRaw() => _session.Run(_runOptions, _inputNames, _inputValues, _outputNames, _outputValues);
+
+    /// <inheritdoc />
+    public void Detect(Mat frame, List<Detection> into)
+    {
+        into.Clear();
+        var lb = _letterbox.Apply(frame, _input);
+        RunRaw();
+        _decoder.Decode(_output, lb, _minScore, into);
+        Nms.Apply(into, _nms);
+    }
+
+    private static (string Active, string? Fallback) AppendProvider(SessionOptions options, ExecutionDevice device)
+    {
+        if (device.Kind == DeviceKind.Cpu) return ("cpu", null);
+        string provider = device.Kind == DeviceKind.Cuda ? "CUDAExecutionProvider" : "TensorrtExecutionProvider";
+        // The NuGet CPU build lists only the CPU provider; a JetPack build lists CUDA and TensorRT.
+        if (!OrtEnv.Instance().GetAvailableProviders().Contains(provider))
+            return ("cpu", $"{provider} is not in this ONNX Runtime build; running on CPU");
+        try
+        {
+            if (device.Kind == DeviceKind.TensorRt) options.AppendExecutionProvider_Tensorrt(device.Index);
+            options.AppendExecutionProvider_CUDA(device.Index);
+            return (device.ToString(), null);
+        }
+        catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            return ("cpu", $"{provider} failed to start ({ex.Message}); running on CPU");
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _inputValue.Dispose();
+        _outputValue.Dispose();
+        _runOptions.Dispose();
+        _session.Dispose();
+        _letterbox.Dispose();
+    }
+}
+
+/// <summary>Creates <see cref="OnnxDetector"/>s for a verified model.</summary>
+public sealed class OnnxDetectorFactory(ModelInfo model, float minScore, float nmsThreshold, ILogger logger) : IDetectorFactory
+{
+    /// <inheritdoc />
+    public IDetector Create(ExecutionDevice device, int threads) => new OnnxDetector(model, device, threads, minScore, nmsThreshold, logger);
+}

@@ -1,0 +1,157 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using WorkerPool.Capture;
+using WorkerPool.Config;
+using WorkerPool.Counting;
+using WorkerPool.Diagnostics;
+using WorkerPool.Gate;
+using WorkerPool.Inference;
+
+namespace WorkerPool.Pipeline;
+
+/// <summary>How cameras feed the pool.</summary>
+public enum PipelineMode
+{
+    /// <summary>The service: files play at their own rate, the queue drops the oldest frame when the pool is behind.</summary>
+    Live,
+    /// <summary>Replay: files are read as fast as the pool takes frames, nothing is dropped.</summary>
+    Replay,
+}
+
+/// <summary>
+/// The whole one-way flow for a config: camera readers → frame gates → bounded queue → inference pool →
+/// results channel → per-camera counters → count sink. Start loads every model; dispose stops capture, lets the
+/// pool finish what it holds, and closes the open windows.
+/// </summary>
+public sealed class CountingPipeline : IAsyncDisposable
+{
+    private readonly DeviceConfig _config;
+    private readonly ICountSink _sink;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly FrameQueue _queue;
+    private readonly InferencePool _pool;
+    private readonly Channel<InferenceResult> _results = Channel.CreateUnbounded<InferenceResult>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<string, CameraCounter> _counters = new(StringComparer.Ordinal);
+    private readonly List<CameraReader> _readers = [];
+    private readonly List<FramePool> _framePools = [];
+    private readonly Dictionary<string, FrameGate> _gates = new(StringComparer.Ordinal);
+    private Task? _consumer;
+    private ITimer? _ticker;
+    private int _disposed;
+
+    /// <summary>Builds the pipeline (nothing runs until <see cref="Start"/>).</summary>
+    /// <param name="cameras">The cameras to run, each with the URL to read (replay substitutes its video).</param>
+    public CountingPipeline(DeviceConfig config, IReadOnlyList<(CameraOptions Camera, CameraUri Uri)> cameras, IDetectorFactory detectors,
+        IFrameSourceFactory sources, ICountSink sink, PipelineMode mode, TimeProvider time, ILoggerFactory loggers)
+    {
+        _config = config;
+        _sink = sink;
+        _time = time;
+        _logger = loggers.CreateLogger("WorkerPool.Pipeline");
+        Mode = mode;
+        _queue = new FrameQueue(config.Pool.QueuePerCamera, dropOldest: mode == PipelineMode.Live, OnDropped);
+        _pool = new InferencePool(config.Pool, detectors, _queue, r => _results.Writer.TryWrite(r), time, loggers.CreateLogger("WorkerPool.Inference"));
+        var captureLogger = loggers.CreateLogger("WorkerPool.Capture");
+        foreach (var (camera, uri) in cameras)
+        {
+            _counters[camera.Id] = new CameraCounter(config.DeviceId, camera, config.Tracker, config.Counting, WriteRecord);
+            var frames = new FramePool(camera.Id, config.Pool.QueuePerCamera + config.Pool.Workers.Count + 2);
+            _framePools.Add(frames);
+            var gate = new FrameGate(camera.Id, camera.Fps, _queue);
+            _gates[camera.Id] = gate;
+            _readers.Add(new CameraReader(camera, uri, sources, frames, gate, realtime: mode == PipelineMode.Live, time, captureLogger));
+        }
+    }
+
+    /// <summary>The enabled cameras of a config with their parsed URLs (file paths resolved against the config's folder).</summary>
+    public static List<(CameraOptions Camera, CameraUri Uri)> CamerasOf(DeviceConfig config)
+    {
+        var list = new List<(CameraOptions, CameraUri)>();
+        foreach (var camera in config.Cameras.Where(c => c.Enabled))
+        {
+            if (!CameraUri.TryParse(camera.Url, out var uri, out var error)) throw new ConfigException([new ConfigError($"cameras[{camera.Id}].url", error!)]);
+            list.Add((camera, uri!.Kind == SourceKind.File ? uri with { Location = config.ResolvePath(uri.Location) } : uri));
+        }
+        return list;
+    }
+
+    /// <summary>Live or replay.</summary>
+    public PipelineMode Mode { get; }
+
+    /// <summary>Per-camera counters (totals since start).</summary>
+    public IReadOnlyDictionary<string, CameraCounter> Counters => _counters;
+
+    /// <summary>Per-camera frame gates (their fps can be lowered at run time).</summary>
+    public IReadOnlyDictionary<string, FrameGate> Gates => _gates;
+
+    /// <summary>The inference pool.</summary>
+    public InferencePool Pool => _pool;
+
+    /// <summary>Camera states.</summary>
+    public IReadOnlyList<CameraStatus> CameraStatus() => _readers.Select(r => r.Status()).ToArray();
+
+    /// <summary>Completes when every camera reader has stopped (replay: the video ended).</summary>
+    public Task CamerasCompletion => Task.WhenAll(_readers.Select(r => r.Completion));
+
+    /// <summary>Loads the models (throws if a worker cannot) and starts the cameras.</summary>
+    public void Start()
+    {
+        _pool.Start(TimeSpan.FromSeconds(120));
+        _consumer = Task.Run(ConsumeAsync);
+        if (Mode == PipelineMode.Live)
+            _ticker = _time.CreateTimer(_ => Tick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        foreach (var reader in _readers) reader.Start();
+    }
+
+    /// <summary>Closes windows whose end the clock has passed (a camera with no frames still reports).</summary>
+    public void Tick()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var counter in _counters.Values) counter.Tick(now, TimeSpan.FromSeconds(2));
+    }
+
+    private async Task ConsumeAsync()
+    {
+        await foreach (var result in _results.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            try
+            {
+                if (_counters.TryGetValue(result.CameraId, out var counter)) counter.Accept(result);
+                else result.Return();
+            }
+            catch (Exception ex)
+            {
+                // A bug in one camera's counting must not stop the others.
+                Log.CountingFailed(_logger, ex, result.CameraId);
+            }
+        }
+    }
+
+    private void OnDropped(Frame frame)
+    {
+        Log.FrameDropped(_logger, frame.CameraId, frame.Sequence);
+        _results.Writer.TryWrite(InferenceResult.Rent(frame, FrameOutcome.Dropped));
+        frame.Release();
+    }
+
+    private void WriteRecord(CountRecord record)
+    {
+        try { _sink.Write(record); }
+        catch (Exception ex) { Log.SinkFailed(_logger, ex, record.CameraId); }
+    }
+
+    /// <summary>Stops capture, lets the pool finish the queued frames, counts them, and closes every open window.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        foreach (var reader in _readers) await reader.DisposeAsync().ConfigureAwait(false);
+        await _pool.DisposeAsync().ConfigureAwait(false);
+        foreach (var frame in _queue.DrainAll()) OnDropped(frame);
+        _results.Writer.TryComplete();
+        if (_consumer is not null) await _consumer.ConfigureAwait(false);
+        if (_ticker is not null) await _ticker.DisposeAsync().ConfigureAwait(false);
+        foreach (var counter in _counters.Values) counter.Flush();
+        foreach (var frames in _framePools) frames.Dispose();
+    }
+}

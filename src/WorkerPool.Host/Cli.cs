@@ -1,0 +1,30 @@
+using System.CommandLine;
+
+namespace WorkerPool.Host;
+
+/// <summary>The command line: <c>run</c> (the service) and <c>replay</c> (count a video as fast as possible).</summary>
+internal static class Cli
+{
+    public static RootCommand Build()
+    {
+        var config = new Option<FileInfo>("--config", "-c") { Description = "Device config file (JSON)", Required = true };
+        var run = new Command("run", "Run the counting service until SIGTERM/SIGINT") { config };
+        run.SetAction((result, token) => RunCommand.ExecuteAsync(result.GetValue(config)!, token));
+
+        var rConfig = new Option<FileInfo>("--config", "-c") { Description = "Device config file (JSON)", Required = true };
+        var camera = new Option<string>("--camera") { Description = "Id of the camera whose lines and zones are used", Required = true };
+        var video = new Option<FileInfo>("--video") { Description = "Video file to count", Required = true };
+        var model = new Option<FileInfo?>("--model") { Description = "Use this .onnx instead of the config's (must match the manifest's sha256)" };
+        var framesOut = new Option<FileInfo?>("--frames-out") { Description = "Write one JSON line per frame (tracks, zone occupancy)" };
+        var annotate = new Option<FileInfo?>("--annotate") { Description = "Save a PNG of the last frame with lines, zones, boxes and track ids" };
+        var replay = new Command("replay", "Count one camera's lines and zones over a video, as fast as the pool allows; prints a JSON summary last")
+        {
+            rConfig, camera, video, model, framesOut, annotate,
+        };
+        replay.SetAction((result, token) => ReplayCommand.ExecuteAsync(new ReplayArgs(
+            result.GetValue(rConfig)!, result.GetValue(camera)!, result.GetValue(video)!, result.GetValue(model),
+            result.GetValue(framesOut), result.GetValue(annotate)), token));
+
+        return new RootCommand("WorkerPool: people counting on edge devices") { run, replay };
+    }
+}

@@ -1,0 +1,3 @@
+using WorkerPool.Host;
+
+return await Cli.Build().Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using OpenCvSharp;
+using WorkerPool.Capture;
+using WorkerPool.Config;
+using WorkerPool.Counting;
+using WorkerPool.Diagnostics;
+using WorkerPool.Inference;
+using WorkerPool.Pipeline;
+using WorkerPool.Tracking;
+
+namespace WorkerPool.Host;
+
+internal sealed record ReplayArgs(FileInfo Config, string Camera, FileInfo Video, FileInfo? Model, FileInfo? FramesOut, FileInfo? Annotate);
+
+/// <summary>
+/// <c>replay</c>: counts one camera's lines and zones over a video as fast as the pool allows (no frame dropped)
+/// and prints a one-line JSON summary as the last line of stdout.
+/// </summary>
+internal static class ReplayCommand
+{
+    public static async Task<int> ExecuteAsync(ReplayArgs args, CancellationToken token)
+    {
+        using var loggers = LoggerFactory.Create(Logging.Configure);
+        var errors = new List<ConfigError>();
+        DeviceConfig config;
+        try { config = ConfigLoader.Load(args.Config.FullName); }
+        catch (ConfigException ex) { return await FailAsync(ex.Errors).ConfigureAwait(false); }
+        errors.AddRange(DeviceConfigValidator.Validate(config, checkModel: false));
+        var camera = config.Cameras.FirstOrDefault(c => c?.Id == args.Camera);
+        if (camera is null) errors.Add(new("--camera", $"no camera '{args.Camera}' in the config (has: {string.Join(", ", config.Cameras.Select(c => c?.Id))})"));
+        if (!args.Video.Exists) errors.Add(new("--video", $"'{args.Video.FullName}' does not exist"));
+        var model = errors.Count == 0 ? ModelInspector.Check(config, errors, args.Model?.FullName) : null;
+        if (errors.Count > 0 || model is null || camera is null) return await FailAsync(errors).ConfigureAwait(false);
+
+        camera.Loop = false; // replay counts the video once
+        var time = TimeProvider.System;
+        var detectors = new OnnxDetectorFactory(model, (float)config.Model.ScoreThreshold, (float)config.Model.NmsThreshold, loggers.CreateLogger("WorkerPool.Inference"));
+        var source = new CameraUri(SourceKind.File, args.Video.FullName);
+        await using var observer = new ReplayObserver(args.FramesOut?.FullName, camera.Zones.Select(z => z.Id).ToArray());
+        var pipeline = new CountingPipeline(config, [(camera, source)], detectors, new FrameSourceFactory(time), new NullSink(), PipelineMode.Replay, time, loggers);
+        var counter = pipeline.Counters[camera.Id];
+        counter.Observer = observer;
+
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            pipeline.Start();
+            await pipeline.CamerasCompletion.WaitAsync(token).ConfigureAwait(false);
+        }
+        finally
+        {
+            await pipeline.DisposeAsync().ConfigureAwait(false);
+        }
+        clock.Stop();
+
+        if (args.Annotate is not null) Annotate(args.Video.FullName, args.Annotate.FullName, counter, observer);
+        Console.Out.WriteLine(Summary(counter, clock.Elapsed.TotalSeconds));
+        return pipeline.CameraStatus().Any(c => c.State == CameraState.Ended) ? ExitCodes.Ok : ExitCodes.Failure;
+    }
+
+    private static async Task<int> FailAsync(IEnumerable<ConfigError> errors)
+    {
+        await Console.Error.WriteLineAsync("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e))).ConfigureAwait(false);
+        return ExitCodes.InvalidConfig;
+    }
+
+    /// <summary>The summary line: frames, seconds, fps, per-line in/out, per-zone mean/max occupancy.</summary>
+    private static string Summary(CameraCounter counter, double seconds)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("frames", counter.FramesProcessed);
+            json.WriteNumber("seconds", Math.Round(seconds, 3));
+            json.WriteNumber("fps", Math.Round(counter.FramesProcessed / Math.Max(seconds, 1e-9), 2));
+            json.WriteStartObject("lines");
+            foreach (var line in counter.Lines)
+            {
+                json.WriteStartObject(line.Id);
+                json.WriteNumber("in", line.In);
+                json.WriteNumber("out", line.Out);
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+            json.WriteStartObject("zones");
+            for (int z = 0; z < counter.Zones.Count; z++)
+            {
+                json.WriteStartObject(counter.Zones[z].Id);
+                json.WriteNumber("mean", Math.Round(counter.ZoneTotals[z].Mean, 3));
+                json.WriteNumber("max", counter.ZoneTotals[z].Max);
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void Annotate(string video, string png, CameraCounter counter, ReplayObserver observer)
+    {
+        using var capture = new VideoCapture(video);
+        using var frame = new Mat();
+        capture.Set(VideoCaptureProperties.PosFrames, observer.LastSequence);
+        if (!capture.Read(frame) || frame.Empty()) return;
+        FrameAnnotator.Draw(frame, counter, observer.LastTracks);
+        Cv2.ImWrite(png, frame);
+    }
+
+    private sealed class NullSink : ICountSink
+    {
+        public void Write(CountRecord record) { }
+    }
+
+    /// <summary>Writes --frames-out lines and remembers the last frame's tracks for --annotate.</summary>
+    private sealed class ReplayObserver : IFrameObserver, IAsyncDisposable
+    {
+        private readonly FileStream? _file;
+        private readonly Utf8JsonWriter? _json;
+        private readonly string[] _zoneIds;
+        private static readonly byte[] NewLine = "\n"u8.ToArray();
+
+        public ReplayObserver(string? path, string[] zoneIds)
+        {
+            _zoneIds = zoneIds;
+            if (path is null) return;
+            _file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+            _json = new Utf8JsonWriter(_file);
+        }
+
+        public long LastSequence { get; private set; }
+
+        public List<(int Id, Geometry.BoxF Box)> LastTracks { get; } = [];
+
+        public void OnFrame(InferenceResult result, IReadOnlyList<Track> tracks, ReadOnlySpan<int> zoneOccupancy)
+        {
+            LastSequence = result.Sequence;
+            LastTracks.Clear();
+            foreach (var t in tracks) LastTracks.Add((t.Id, t.Box));
+            if (_json is null) return;
+            _json.Reset(_file!);
+            _json.WriteStartObject();
+            _json.WriteNumber("frame", result.Sequence);
+            _json.WriteNumber("t", Math.Round(result.MediaSeconds, 3));
+            _json.WriteStartArray("tracks");
+            foreach (var t in tracks)
+            {
+                _json.WriteStartObject();
+                _json.WriteNumber("id", t.Id);
+                _json.WriteStartArray("box");
+                _json.WriteNumberValue(Math.Round(t.Box.X1, 1));
+                _json.WriteNumberValue(Math.Round(t.Box.Y1, 1));
+                _json.WriteNumberValue(Math.Round(t.Box.X2, 1));
+                _json.WriteNumberValue(Math.Round(t.Box.Y2, 1));
+                _json.WriteEndArray();
+                _json.WriteNumber("score", Math.Round(t.Score, 3));
+                _json.WriteEndObject();
+            }
+            _json.WriteEndArray();
+            _json.WriteStartObject("zones");
+            for (int z = 0; z < _zoneIds.Length; z++) _json.WriteNumber(_zoneIds[z], zoneOccupancy[z]);
+            _json.WriteEndObject();
+            _json.WriteEndObject();
+            _json.Flush();
+            _file!.Write(NewLine);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_json is not null) await _json.DisposeAsync().ConfigureAwait(false);
+            if (_file is not null) await _file.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

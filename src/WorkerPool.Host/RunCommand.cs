@@ -1,0 +1,69 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using WorkerPool.Config;
+using WorkerPool.Pipeline;
+
+namespace WorkerPool.Host;
+
+/// <summary><c>run --config FILE</c>: the service under the generic host (systemd-aware).</summary>
+internal static class RunCommand
+{
+    public static async Task<int> ExecuteAsync(FileInfo configFile, CancellationToken token)
+    {
+        DeviceConfig config;
+        try { config = ConfigLoader.Load(configFile.FullName); }
+        catch (ConfigException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return ExitCodes.InvalidConfig;
+        }
+
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        Logging.Configure(builder.Logging);
+        builder.Services.AddSystemd();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IValidateOptions<DeviceConfig>, DeviceConfigValidator>();
+        builder.Services.AddOptions<DeviceConfig>().Configure(config.CopyTo).ValidateOnStart();
+        builder.Services.AddSingleton<ICountSink, LogCountSink>();
+        builder.Services.AddSingleton<PipelineService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PipelineService>());
+
+        using var host = builder.Build();
+        try
+        {
+            await host.RunAsync(token).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }
+        catch (OptionsValidationException ex)
+        {
+            await Console.Error.WriteLineAsync("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, ex.Failures.Select(f => "  " + f))).ConfigureAwait(false);
+            return ExitCodes.InvalidConfig;
+        }
+        catch (ConfigException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return ExitCodes.InvalidConfig;
+        }
+    }
+}
+
+/// <summary>One console log format for every command: single line, UTC time; stderr so stdout stays for results.</summary>
+internal static class Logging
+{
+    public static void Configure(ILoggingBuilder logging)
+    {
+        logging.ClearProviders();
+        logging.SetMinimumLevel(LogLevel.Information);
+        logging.AddFilter("Microsoft", LogLevel.Warning);
+        logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
+        logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+    }
+}
