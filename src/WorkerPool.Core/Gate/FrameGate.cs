@@ -46,11 +46,11 @@ public sealed class FrameGate
         double fps = Fps;
         if (fps > 0)
         {
-            double t = frame.MediaSeconds;
-            // Half a frame of tolerance so 25 fps sampled to 12.5 takes every other frame, not a drifting pattern.
-            if (t + 0.5 / Math.Max(fps, 1) < _nextDue) { Skipped++; return false; }
-            double interval = 1.0 / fps;
-            _nextDue = Math.Max(_nextDue + interval, t + interval * 0.5);
+            double t = frame.MediaSeconds, interval = 1.0 / fps;
+            // A tenth of an interval of tolerance: 25 fps sampled to 5 takes exactly every fifth frame despite rounding.
+            if (t < _nextDue - 0.1 * interval) { Skipped++; return false; }
+            // On schedule: keep the even cadence; far behind (a stall): restart the cadence from this frame.
+            _nextDue = t - _nextDue > interval ? t + interval : _nextDue + interval;
         }
         frame.Admit = _nextAdmit;
         if (!_queue.Enqueue(frame, cancellationToken)) return false;

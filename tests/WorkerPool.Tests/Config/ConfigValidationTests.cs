@@ -1,0 +1,150 @@
+using WorkerPool.Capture;
+using WorkerPool.Config;
+using WorkerPool.Inference;
+
+namespace WorkerPool.Tests.Config;
+
+public class ConfigValidationTests
+{
+    private const string Valid = """
+        {
+          "deviceId": "dev-1",
+          "pool": { "workers": [ { "device": "cpu", "cores": [0] } ] },
+          "cameras": [
+            {
+              "id": "cam1", "url": "video.avi",
+              "lines": [ { "id": "door", "from": [0.5, 0], "to": [0.5, 1] } ],
+              "zones": [ { "id": "lobby", "polygon": [[0, 0], [1, 0], [1, 1]] } ]
+            }
+          ]
+        }
+        """;
+
+    private static List<ConfigError> Errors(string json) => DeviceConfigValidator.Validate(ConfigLoader.Parse(json), checkModel: false);
+
+    private static void AssertOneError(string json, string path, string messagePart)
+    {
+        var errors = Errors(json);
+        var error = Assert.Single(errors);
+        Assert.Equal(path, error.Path);
+        Assert.Contains(messagePart, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_SampleConfig_HasNoErrors() => Assert.Empty(Errors(Valid));
+
+    [Fact]
+    public void Validate_LinePointOutsideUnitSquare_NamesThePoint() =>
+        AssertOneError(Valid.Replace("\"to\": [0.5, 1]", "\"to\": [0.5, 1.2]"), "cameras[0].lines[0].to", "between 0 and 1");
+
+    [Fact]
+    public void Validate_ZeroLengthLine_IsRejected() =>
+        AssertOneError(Valid.Replace("\"to\": [0.5, 1]", "\"to\": [0.5, 0]"), "cameras[0].lines[0]", "zero length");
+
+    [Fact]
+    public void Validate_PolygonUnderThreePoints_IsRejected() =>
+        AssertOneError(Valid.Replace("[[0, 0], [1, 0], [1, 1]]", "[[0, 0], [1, 0]]"), "cameras[0].zones[0].polygon", "at least 3 points");
+
+    [Fact]
+    public void Validate_SelfIntersectingPolygon_IsRejected() =>
+        AssertOneError(Valid.Replace("[[0, 0], [1, 0], [1, 1]]", "[[0, 0], [1, 1], [1, 0], [0, 1]]"), "cameras[0].zones[0].polygon", "self-intersecting");
+
+    [Fact]
+    public void Validate_DuplicateLineAndZoneId_IsRejected() =>
+        AssertOneError(Valid.Replace("\"id\": \"lobby\"", "\"id\": \"door\""), "cameras[0].zones[0].id", "duplicate");
+
+    [Fact]
+    public void Validate_DuplicateCameraId_IsRejected()
+    {
+        var config = ConfigLoader.Parse(Valid);
+        config.Cameras.Add(new CameraOptions { Id = "cam1", Url = "other.avi" });
+        var error = Assert.Single(DeviceConfigValidator.Validate(config, checkModel: false));
+        Assert.Equal("cameras[1].id", error.Path);
+    }
+
+    [Fact]
+    public void Validate_WorkerCoreTheMachineLacks_IsRejected() =>
+        AssertOneError(Valid.Replace("\"cores\": [0]", "\"cores\": [4095]"), "pool.workers[0].cores[0]", "not available on this machine");
+
+    [Fact]
+    public void Validate_CoreSharedByTwoWorkers_IsRejected() =>
+        AssertOneError(Valid.Replace("\"workers\": [ { \"device\": \"cpu\", \"cores\": [0] } ]",
+            "\"workers\": [ { \"device\": \"cpu\", \"cores\": [0] }, { \"device\": \"cpu\", \"cores\": [0] } ]"),
+            "pool.workers[1].cores[0]", "already used by pool.workers[0]");
+
+    [Fact]
+    public void Validate_UnknownDevice_IsRejected() =>
+        AssertOneError(Valid.Replace("\"device\": \"cpu\"", "\"device\": \"npu:0\""), "pool.workers[0].device", "unknown device");
+
+    [Fact]
+    public void Validate_ManyProblems_AreAllReportedAtOnce()
+    {
+        string json = Valid.Replace("\"deviceId\": \"dev-1\"", "\"deviceId\": \"bad id!\"")
+            .Replace("\"device\": \"cpu\"", "\"device\": \"gpu\"")
+            .Replace("\"url\": \"video.avi\"", "\"url\": \"ftp://x\"");
+        var paths = Errors(json).Select(e => e.Path).ToArray();
+        Assert.Equal(["deviceId", "pool.workers[0].device", "cameras[0].url"], paths);
+    }
+
+    [Fact]
+    public void Parse_WrongType_NamesTheJsonPath()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(Valid.Replace("\"cores\": [0]", "\"cores\": \"zero\"")));
+        Assert.Equal("$.pool.workers[0].cores", Assert.Single(ex.Errors).Path);
+    }
+
+    [Fact]
+    public void Parse_UnknownField_IsRejectedSoTyposAreNotIgnored()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(Valid.Replace("\"deviceId\"", "\"windowSecs\": 5, \"deviceId\"")));
+        Assert.Contains("windowSecs", Assert.Single(ex.Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_BrokenJson_IsAConfigErrorNotACrash()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("{ \"deviceId\": "));
+        Assert.Contains("invalid config JSON", Assert.Single(ex.Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_MissingFile_SaysSo()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Load("/nonexistent/device.json"));
+        Assert.Contains("does not exist", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("rtsp://cam/stream", SourceKind.Rtsp, "rtsp://cam/stream")]
+    [InlineData("http://cam/mjpeg", SourceKind.Http, "http://cam/mjpeg")]
+    [InlineData("usb:2", SourceKind.Usb, "/dev/video2")]
+    [InlineData("/dev/video0", SourceKind.Usb, "/dev/video0")]
+    [InlineData("file:///data/a%20b.avi", SourceKind.File, "/data/a b.avi")]
+    [InlineData("clips/a.mp4", SourceKind.File, "clips/a.mp4")]
+    public void CameraUri_KnownForms_Parse(string url, SourceKind kind, string location)
+    {
+        Assert.True(CameraUri.TryParse(url, out var uri, out _));
+        Assert.Equal(new CameraUri(kind, location), uri);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("usb:x")]
+    [InlineData("ftp://host/file")]
+    public void CameraUri_BadForms_AreRejectedWithAReason(string url)
+    {
+        Assert.False(CameraUri.TryParse(url, out _, out var error));
+        Assert.False(string.IsNullOrEmpty(error));
+    }
+
+    [Fact]
+    public void FfmpegArguments_RtspCamera_UsesTcpTimeoutFpsAndScale()
+    {
+        var camera = new CameraOptions { Id = "c", Url = "rtsp://h/s", Fps = 5, StallTimeoutSeconds = 4 };
+        var args = FfmpegSource.Arguments(new CameraUri(SourceKind.Rtsp, "rtsp://h/s"), camera, 640, 360).ToArray();
+        Assert.Equal("tcp", args[Array.IndexOf(args, "-rtsp_transport") + 1]);
+        Assert.Equal("4000000", args[Array.IndexOf(args, "-timeout") + 1]);
+        Assert.Equal("fps=5,scale=640:360", args[Array.IndexOf(args, "-vf") + 1]);
+        Assert.Equal("pipe:1", args[^1]);
+    }
+}

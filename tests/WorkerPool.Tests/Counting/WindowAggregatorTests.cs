@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Time.Testing;
+using WorkerPool.Config;
+using WorkerPool.Counting;
+using WorkerPool.Inference;
+
+namespace WorkerPool.Tests.Counting;
+
+public class WindowAggregatorTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 22, 10, 0, 7, TimeSpan.Zero);
+
+    [Fact]
+    public void Align_AnyTime_FallsOnWallClockMultipleOfWindow()
+    {
+        var agg = new WindowAggregator("d", "c", 60, [], []);
+        Assert.Equal(new DateTimeOffset(2026, 11, 22, 10, 0, 0, TimeSpan.Zero), agg.Align(T0));
+        Assert.Equal(new DateTimeOffset(2026, 11, 22, 10, 1, 0, TimeSpan.Zero), agg.Align(T0.AddSeconds(55)));
+    }
+
+    [Fact]
+    public void Advance_FrameInNextWindow_ClosesRecordWithCountsAndOccupancy()
+    {
+        var agg = new WindowAggregator("dev", "cam", 60, ["door"], ["lobby"]);
+        Assert.Null(agg.Advance(T0));
+        agg.AddProcessed([2]);
+        agg.AddProcessed([4]);
+        agg.AddCrossing(0, +1);
+        agg.AddCrossing(0, -1);
+        agg.AddCrossing(0, +1);
+        agg.AddDropped();
+        agg.AddFailed();
+        Assert.Null(agg.Advance(T0.AddSeconds(30)));
+
+        var record = agg.Advance(T0.AddSeconds(60));
+        Assert.NotNull(record);
+        Assert.Equal(("dev", "cam"), (record.DeviceId, record.CameraId));
+        Assert.Equal(T0.AddSeconds(-7), record.WindowStart);
+        Assert.Equal(T0.AddSeconds(53), record.WindowEnd);
+        Assert.Equal((2L, 1L, 1L), (record.FramesProcessed, record.FramesDropped, record.FramesFailed));
+        Assert.Equal(new LineCount(2, 1), record.Lines["door"]);
+        Assert.Equal(new ZoneOccupancy(3, 2, 4), record.Zones["lobby"]);
+
+        // The next window starts from zero.
+        var next = agg.Flush();
+        Assert.NotNull(next);
+        Assert.Equal(0, next.FramesProcessed);
+        Assert.Equal(new LineCount(0, 0), next.Lines["door"]);
+    }
+
+    [Fact]
+    public void Tick_ClockPassesWindowEndWithoutFrames_StillReportsTheWindow()
+    {
+        var time = new FakeTimeProvider(T0);
+        var records = new List<CountRecord>();
+        var camera = new CameraOptions { Id = "cam", Url = "x.avi", Lines = [new LineOptions { Id = "l", From = [0, 0], To = [1, 1] }] };
+        var counter = new CameraCounter("dev", camera, new TrackerOptions(), new CountingOptions { WindowSeconds = 10 }, records.Add);
+
+        counter.Tick(time.GetUtcNow(), TimeSpan.FromSeconds(2));
+        time.Advance(TimeSpan.FromSeconds(4)); // 10:00:11, still within grace of the 10:00:00 window's end
+        counter.Tick(time.GetUtcNow(), TimeSpan.FromSeconds(2));
+        Assert.Empty(records);
+        time.Advance(TimeSpan.FromSeconds(2)); // 10:00:13
+        counter.Tick(time.GetUtcNow(), TimeSpan.FromSeconds(2));
+        var record = Assert.Single(records);
+        Assert.Equal(0, record.FramesProcessed);
+        Assert.Equal(new LineCount(0, 0), record.Lines["l"]);
+    }
+}

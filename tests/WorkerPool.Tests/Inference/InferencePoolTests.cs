@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging.Abstractions;
+using OpenCvSharp;
+using WorkerPool.Capture;
+using WorkerPool.Config;
+using WorkerPool.Gate;
+using WorkerPool.Inference;
+
+namespace WorkerPool.Tests.Inference;
+
+public sealed class InferencePoolTests : IDisposable
+{
+    private readonly FramePool _frames = new("cam", 64);
+    private readonly BlockingCollection<InferenceResult> _results = [];
+
+    private Frame NewFrame(long admit)
+    {
+        var frame = _frames.Rent()!;
+        if (frame.Image.Empty()) frame.Image.Create(48, 64, MatType.CV_8UC3);
+        frame.Admit = admit;
+        return frame;
+    }
+
+    private InferencePool NewPool(FrameQueue queue, IDetectorFactory factory, int timeoutMs = 5000, params int[][] cores)
+    {
+        var options = new PoolOptions
+        {
+            Workers = cores.Length == 0 ? [new WorkerOptions()] : cores.Select(c => new WorkerOptions { Cores = [.. c] }).ToList(),
+            InferenceTimeoutMs = timeoutMs,
+        };
+        return new InferencePool(options, factory, queue, _results.Add, TimeProvider.System, NullLogger.Instance);
+    }
+
+
+    [Fact]
+    public async Task Worker_PinnedToCore_RunsItsInferenceOnlyOnThatCore()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        int core = ThreadAffinity.AllowedCores().Max;
+        var factory = new FakeFactory(() => new FakeDetector());
+        var queue = new FrameQueue(4, dropOldest: false, f => f.Release());
+        await using var pool = NewPool(queue, factory, cores: [core]);
+        pool.Start(TimeSpan.FromSeconds(10));
+
+        queue.Enqueue(NewFrame(0));
+        Assert.True(_results.TryTake(out var r, TimeSpan.FromSeconds(10)));
+
+        Assert.Equal(FrameOutcome.Processed, r.Outcome);
+        // Read from /proc/thread-self/status inside Detect, on the worker's own thread.
+        Assert.Equal(core.ToString(System.Globalization.CultureInfo.InvariantCulture), factory.Detectors.Single().CpusSeenInDetect);
+        Assert.Equal(core.ToString(System.Globalization.CultureInfo.InvariantCulture), pool.Status().Single().CpusAllowed);
+    }
+
+    [Fact]
+    public async Task Inference_Throws_FrameFailsWorkerIsReplacedAndPoolKeepsItsSize()
+    {
+        int created = 0;
+        var factory = new FakeFactory(() => new FakeDetector { ThrowOnCall = Interlocked.Increment(ref created) == 1 ? 2 : -1 });
+        var queue = new FrameQueue(8, dropOldest: false, f => f.Release());
+        await using var pool = NewPool(queue, factory);
+        pool.Start(TimeSpan.FromSeconds(10));
+
+        for (int i = 0; i < 5; i++) queue.Enqueue(NewFrame(i));
+        var outcomes = new List<(long, FrameOutcome)>();
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.True(_results.TryTake(out var r, TimeSpan.FromSeconds(20)));
+            outcomes.Add((r.Admit, r.Outcome));
+        }
+
+        Assert.Equal(FrameOutcome.Failed, outcomes.Single(o => o.Item1 == 1).Item2);
+        Assert.Equal(4, outcomes.Count(o => o.Item2 == FrameOutcome.Processed));
+        Assert.Equal(2, factory.Detectors.Count); // the original and its replacement
+        var status = Assert.Single(pool.Status());
+        Assert.Equal((1L, 4L), (status.Metrics.Replacements, status.Metrics.Processed));
+    }
+
+    [Fact]
+    public async Task Inference_Hangs_TimesOutFailsTheFrameAndAReplacementTakesOver()
+    {
+        using var release = new ManualResetEventSlim();
+        int created = 0;
+        var factory = new FakeFactory(() => new FakeDetector { HangOnCall = Interlocked.Increment(ref created) == 1 ? 1 : -1, Hang = release });
+        var queue = new FrameQueue(8, dropOldest: false, f => f.Release());
+        await using var pool = NewPool(queue, factory, timeoutMs: 300);
+        pool.Start(TimeSpan.FromSeconds(10));
+
+        queue.Enqueue(NewFrame(0));
+        Assert.True(_results.TryTake(out var first, TimeSpan.FromSeconds(20)));
+        queue.Enqueue(NewFrame(1));
+        Assert.True(_results.TryTake(out var second, TimeSpan.FromSeconds(20)));
+
+        Assert.Equal((0L, FrameOutcome.Failed), (first.Admit, first.Outcome));
+        Assert.Equal((1L, FrameOutcome.Processed), (second.Admit, second.Outcome));
+        Assert.Equal(1, Assert.Single(pool.Status()).Metrics.Replacements);
+        release.Set(); // let the abandoned thread finish; its late answer must not appear
+        await Task.Delay(200);
+        Assert.Empty(_results);
+    }
+
+    [Fact]
+    public async Task Start_DetectorCannotLoad_ThrowsClearly()
+    {
+        var factory = new FakeFactory(() => throw new InvalidOperationException("no such model"));
+        var queue = new FrameQueue(2, dropOldest: true, f => f.Release());
+        await using var pool = NewPool(queue, factory);
+        var ex = Assert.Throws<InvalidOperationException>(() => pool.Start(TimeSpan.FromSeconds(10)));
+        Assert.Contains("no such model", ex.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        _frames.Dispose();
+        _results.Dispose();
+    }
+
+    private sealed class FakeFactory(Func<FakeDetector> create) : IDetectorFactory
+    {
+        public ConcurrentQueue<FakeDetector> Detectors { get; } = new();
+
+        public IDetector Create(ExecutionDevice device, int threads)
+        {
+            var d = create();
+            Detectors.Enqueue(d);
+            return d;
+        }
+    }
+
+    private sealed class FakeDetector : IDetector
+    {
+        private int _calls;
+        public int ThrowOnCall { get; init; } = -1;
+        public int HangOnCall { get; init; } = -1;
+        public ManualResetEventSlim? Hang { get; init; }
+        public string? CpusSeenInDetect { get; private set; }
+        public string ActiveDevice => "cpu";
+        public string? FallbackReason => null;
+
+        public void Detect(Mat frame, List<Detection> into)
+        {
+            int call = ++_calls;
+            CpusSeenInDetect = ThreadAffinity.ReadCurrentThreadCpusAllowed();
+            if (call == ThrowOnCall) throw new InvalidOperationException("model blew up");
+            if (call == HangOnCall) Hang!.Wait(TimeSpan.FromSeconds(30));
+            into.Clear();
+            into.Add(new Detection(new(1, 2, 3, 4), 0.9f));
+        }
+
+        public void Dispose() { }
+    }
+}

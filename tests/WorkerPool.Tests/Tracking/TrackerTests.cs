@@ -1,0 +1,129 @@
+using WorkerPool.Config;
+using WorkerPool.Geometry;
+using WorkerPool.Inference;
+using WorkerPool.Tracking;
+
+namespace WorkerPool.Tests.Tracking;
+
+public class TrackerTests
+{
+    private static Detection Person(float x, float y, float score = 0.9f) => new(new BoxF(x, y, x + 30, y + 80), score);
+
+    private static IReadOnlyList<Track> Step(ByteTracker t, int frame, params Detection[] dets) => t.Update([.. dets], frame / 25.0);
+
+    [Fact]
+    public void Update_TwoPeopleWalkingApart_KeepTheirIdsEveryFrame()
+    {
+        var tracker = new ByteTracker(new TrackerOptions());
+        var first = Step(tracker, 0, Person(100, 100), Person(400, 100));
+        var ids = first.OrderBy(t => t.Box.X1).Select(t => t.Id).ToArray();
+        for (int f = 1; f < 50; f++)
+        {
+            var tracks = Step(tracker, f, Person(100 + 3 * f, 100), Person(400 - 3 * f, 100 + f));
+            Assert.Equal(2, tracks.Count);
+            Assert.Equal(ids[0], tracks.MinBy(t => t.Box.Y1)!.Id);
+        }
+    }
+
+    [Fact]
+    public void Update_PersonHiddenForAFewFrames_IsFoundAgainWithTheSameId()
+    {
+        var tracker = new ByteTracker(new TrackerOptions { LostSeconds = 1 });
+        int id = 0;
+        for (int f = 0; f < 10; f++) id = Step(tracker, f, Person(100 + 4 * f, 100)).Single().Id;
+        for (int f = 10; f < 18; f++) Assert.Empty(Step(tracker, f)); // occluded
+        var back = Step(tracker, 18, Person(100 + 4 * 18, 100));
+        Assert.Equal(id, Assert.Single(back).Id);
+    }
+
+    [Fact]
+    public void Update_LowScoreDetectionOfTrackedPerson_KeepsTheTrackAlive()
+    {
+        var tracker = new ByteTracker(new TrackerOptions());
+        int id = 0;
+        for (int f = 0; f < 5; f++) id = Step(tracker, f, Person(100 + 2 * f, 100)).Single().Id;
+        var partly = Step(tracker, 5, Person(110, 100, score: 0.2f));
+        Assert.Equal(id, Assert.Single(partly).Id);
+    }
+
+    [Fact]
+    public void Update_LowScoreDetectionAlone_NeverStartsATrack()
+    {
+        var tracker = new ByteTracker(new TrackerOptions());
+        for (int f = 0; f < 5; f++) Assert.Empty(Step(tracker, f, Person(100, 100, score: 0.3f)));
+    }
+
+    [Fact]
+    public void Update_NewPersonAfterFirstFrame_IsReportedFromItsSecondFrame()
+    {
+        var tracker = new ByteTracker(new TrackerOptions());
+        Step(tracker, 0);
+        Assert.Empty(Step(tracker, 1, Person(200, 200)));
+        Assert.Single(Step(tracker, 2, Person(202, 200)));
+    }
+
+    [Fact]
+    public void Update_LostLongerThanBuffer_IsRemovedAndReported()
+    {
+        var tracker = new ByteTracker(new TrackerOptions { LostSeconds = 0.2 });
+        int id = Step(tracker, 0, Person(100, 100)).Single().Id;
+        var removed = new List<int>();
+        for (int f = 1; f < 20; f++)
+        {
+            Step(tracker, f);
+            removed.AddRange(tracker.RemovedIds);
+        }
+        Assert.Equal([id], removed);
+        Assert.Empty(tracker.AllTracks);
+    }
+
+    [Fact]
+    public void KalmanFilter_ConstantVelocity_PredictsAhead()
+    {
+        var kf = KalmanBoxFilter.Initiate(new BoxF(0, 0, 20, 40));
+        for (int i = 1; i <= 20; i++)
+        {
+            kf.Predict();
+            kf.Update(new BoxF(5 * i, 0, 5 * i + 20, 40));
+        }
+        kf.Predict();
+        Assert.Equal(105, kf.Box.X1, 0);
+        Assert.Equal(40, kf.Box.Height, 0);
+    }
+
+    [Fact]
+    public void LinearAssignment_FindsMinimumTotalNotGreedy()
+    {
+        // Greedy would take (0,0)=1 and then (1,1)=10: total 11. Optimal is (0,1)+(1,0) = 2+2.
+        double[] cost = [1, 2, 2, 10];
+        Span<int> match = stackalloc int[2];
+        new LinearAssignment().Solve(2, 2, cost, 100, match);
+        Assert.Equal([1, 0], match.ToArray());
+    }
+
+    [Fact]
+    public void LinearAssignment_CostAboveLimitAndExtraRows_StayUnmatched()
+    {
+        double[] cost = [0.1, 0.9, 0.95, 0.2, 0.9, 0.9]; // 3 rows x 2 cols
+        Span<int> match = stackalloc int[3];
+        new LinearAssignment().Solve(3, 2, cost, 0.5, match);
+        Assert.Equal([0, 1, -1], match.ToArray());
+    }
+
+    [Fact]
+    public void ReorderBuffer_ResultsOutOfOrder_AreEmittedInAdmissionOrder()
+    {
+        var buffer = new ReorderBuffer();
+        var emitted = new List<long>();
+        using var pool = new WorkerPool.Capture.FramePool("c", 10);
+        foreach (long admit in new long[] { 2, 0, 3, 1, 4 })
+        {
+            var frame = pool.Rent()!;
+            frame.Admit = admit;
+            buffer.Push(InferenceResult.Rent(frame, FrameOutcome.Processed), r => emitted.Add(r.Admit));
+            frame.Release();
+        }
+        Assert.Equal([0L, 1, 2, 3, 4], emitted);
+        Assert.Equal(0, buffer.Waiting);
+    }
+}
