@@ -32,6 +32,12 @@ internal static class ReplayCommand
         var camera = config.Cameras.FirstOrDefault(c => c?.Id == args.Camera);
         if (camera is null) errors.Add(new("--camera", $"no camera '{args.Camera}' in the config (has: {string.Join(", ", config.Cameras.Select(c => c?.Id))})"));
         if (!args.Video.Exists) errors.Add(new("--video", $"'{args.Video.FullName}' does not exist"));
+        else
+        {
+            // Replay has no camera to wait for: a file that is not a video is an error now, not a reconnect loop.
+            try { using var probe = new OpenCvFileSource(args.Video.FullName); }
+            catch (IOException ex) { errors.Add(new("--video", ex.Message)); }
+        }
         var model = errors.Count == 0 ? ModelInspector.Check(config, errors, args.Model?.FullName) : null;
         if (errors.Count > 0 || model is null || camera is null) return await FailAsync(errors).ConfigureAwait(false);
 

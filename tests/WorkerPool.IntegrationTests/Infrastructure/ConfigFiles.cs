@@ -1,0 +1,23 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace WorkerPool.IntegrationTests.Infrastructure;
+
+/// <summary>Writes test configs derived from the demo config, with its relative paths made absolute.</summary>
+public static class ConfigFiles
+{
+    public static string DeriveFromDemo(TempDir dir, string name, Action<JsonObject> edit)
+    {
+        var root = JsonNode.Parse(File.ReadAllText(Repo.DemoConfig), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })!.AsObject();
+        root["model"]!["manifest"] = Repo.Manifest;
+        foreach (var camera in root["cameras"]!.AsArray())
+            camera!["url"] = Path.GetFullPath(Path.Combine(Repo.Path("device-config"), camera["url"]!.GetValue<string>()));
+        edit(root);
+        string path = dir.File(name);
+        File.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        return path;
+    }
+
+    public static JsonArray Workers(params int[] cores) =>
+        [.. cores.Select(c => (JsonNode)new JsonObject { ["device"] = "cpu", ["cores"] = new JsonArray(c) })];
+}

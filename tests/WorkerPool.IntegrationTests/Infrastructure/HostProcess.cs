@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace WorkerPool.IntegrationTests.Infrastructure;
+
+/// <summary>The real host started through deploy-scripts/workerpool as a child process, with its output captured.</summary>
+public sealed partial class HostProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _stdout = new(), _stderr = new();
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private HostProcess(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _stdout.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _stderr.Enqueue(e.Data); };
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => _exited.TrySetResult();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public static HostProcess Start(params string[] args)
+    {
+        var info = new ProcessStartInfo(Repo.HostScript)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Repo.Root,
+        };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        return new HostProcess(Process.Start(info)!);
+    }
+
+    /// <summary>Runs to completion (bounded) and returns exit code and output.</summary>
+    public static async Task<(int Code, string[] Stdout, string[] Stderr)> RunAsync(TimeSpan timeout, params string[] args)
+    {
+        await using var host = Start(args);
+        int code = await host.WaitForExitAsync(timeout);
+        return (code, host.Stdout, host.Stderr);
+    }
+
+    public string[] Stdout => [.. _stdout];
+
+    public string[] Stderr => [.. _stderr];
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        try { await _exited.Task.WaitAsync(timeout); }
+        catch (TimeoutException) { throw new TimeoutException($"host did not exit within {timeout}; stderr tail:\n{Tail()}"); }
+        _process.WaitForExit(); // flush the redirected streams
+        return _process.ExitCode;
+    }
+
+    /// <summary>Waits (bounded) until a stderr line contains <paramref name="text"/>.</summary>
+    public async Task<string> WaitForStderrAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var hit = _stderr.FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal));
+            if (hit is not null) return hit;
+            if (_process.HasExited) break;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"no stderr line with '{text}' within {timeout}; stderr tail:\n{Tail()}");
+    }
+
+    /// <summary>Sends a signal to the host (dotnet runs it as this process: the script execs).</summary>
+    public void Signal(int signal) => _ = kill(_process.Id, signal);
+
+    public string Tail() => string.Join("\n", _stderr.TakeLast(20));
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int sig);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}
