@@ -69,7 +69,7 @@ internal static class PipelineBench
         config.Pool.Workers = cores.Select(c => new WorkerOptions { Device = "cpu", Cores = [c] }).ToList();
         var detectors = new OnnxDetectorFactory(model, (float)config.Model.ScoreThreshold, (float)config.Model.NmsThreshold, NullLogger.Instance);
         var pipeline = new CountingPipeline(config, [(camera, new CameraUri(SourceKind.File, sample))], detectors,
-            new FrameSourceFactory(TimeProvider.System), new NullSink(), PipelineMode.Replay, TimeProvider.System, NullLoggerFactory.Instance);
+            new FrameSourceFactory(TimeProvider.System), new NullCountSink(), PipelineMode.Replay, TimeProvider.System, NullLoggerFactory.Instance);
         var probe = new AllocationProbe();
         var counter = pipeline.Counters[camera.Id];
         counter.Observer = probe;
@@ -139,11 +139,6 @@ internal static class PipelineBench
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "WorkerPool.sln"))) return dir.FullName;
         return Directory.GetCurrentDirectory();
-    }
-
-    private sealed class NullSink : ICountSink
-    {
-        public void Write(CountRecord record) { }
     }
 
     /// <summary>Managed bytes allocated by the whole process between frame 200 and frame 700.</summary>

@@ -46,7 +46,7 @@ internal static class ReplayCommand
         var detectors = new OnnxDetectorFactory(model, (float)config.Model.ScoreThreshold, (float)config.Model.NmsThreshold, loggers.CreateLogger("WorkerPool.Inference"));
         var source = new CameraUri(SourceKind.File, args.Video.FullName);
         await using var observer = new ReplayObserver(args.FramesOut?.FullName, camera.Zones.Select(z => z.Id).ToArray());
-        var pipeline = new CountingPipeline(config, [(camera, source)], detectors, new FrameSourceFactory(time), new NullSink(), PipelineMode.Replay, time, loggers);
+        var pipeline = new CountingPipeline(config, [(camera, source)], detectors, new FrameSourceFactory(time), new NullCountSink(), PipelineMode.Replay, time, loggers);
         var counter = pipeline.Counters[camera.Id];
         counter.Observer = observer;
 
@@ -114,11 +114,6 @@ internal static class ReplayCommand
         if (!capture.Read(frame) || frame.Empty()) return;
         FrameAnnotator.Draw(frame, counter, observer.LastTracks);
         Cv2.ImWrite(png, frame);
-    }
-
-    private sealed class NullSink : ICountSink
-    {
-        public void Write(CountRecord record) { }
     }
 
     /// <summary>Writes --frames-out lines and remembers the last frame's tracks for --annotate.</summary>

@@ -46,6 +46,7 @@ public sealed class CameraReader : IAsyncDisposable
     private Task? _task;
     private long _sequence, _read, _lost;
     private int _width, _height;
+    private OpenCvSharp.Mat? _scratch;
     private volatile string? _lastError;
     private volatile CameraState _state = CameraState.Connecting;
     private readonly double[] _recent = new double[32];
@@ -150,9 +151,12 @@ public sealed class CameraReader : IAsyncDisposable
                 frame ??= _frames.Rent();
                 if (frame is null)
                 {
-                    // Every buffer is downstream: the pool is far behind. Skip one frame of the source and count it.
+                    // Every buffer is downstream (the pool is far behind): read this frame into scratch and drop it,
+                    // so a live source keeps flowing, and count it.
+                    _scratch ??= new OpenCvSharp.Mat();
+                    if (!source.Read(_scratch)) { Thread.Sleep(5); continue; }
                     Interlocked.Increment(ref _lost);
-                    Thread.Sleep(5);
+                    _sequence++;
                     continue;
                 }
                 bool ok;
@@ -225,5 +229,6 @@ public sealed class CameraReader : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_task is not null) await Task.WhenAny(_task, Task.Delay(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
         _stop.Dispose();
+        _scratch?.Dispose();
     }
 }

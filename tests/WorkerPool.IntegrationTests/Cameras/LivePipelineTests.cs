@@ -18,7 +18,10 @@ public class LivePipelineTests
         public void Write(CountRecord record) => Records.Enqueue(record);
     }
 
-    private static (DeviceConfig Config, CountingPipeline Pipeline, CollectingSink Sink) Build(params CameraOptions[] cameras)
+    private static (DeviceConfig Config, CountingPipeline Pipeline, CollectingSink Sink) Build(params CameraOptions[] cameras) =>
+        Build(null, cameras);
+
+    private static (DeviceConfig Config, CountingPipeline Pipeline, CollectingSink Sink) Build(IDetectorFactory? detectors, params CameraOptions[] cameras)
     {
         var config = ConfigLoader.Parse("""{ "deviceId": "test", "pool": { "workers": [ { "device": "cpu", "cores": [0] } ] }, "cameras": [] }""");
         config.Model.Manifest = Repo.Manifest;
@@ -28,7 +31,7 @@ public class LivePipelineTests
         var model = ModelInspector.Resolve(config);
         var sink = new CollectingSink();
         var pipeline = new CountingPipeline(config, CountingPipeline.CamerasOf(config),
-            new OnnxDetectorFactory(model, 0.1f, 0.45f, NullLogger.Instance), new FrameSourceFactory(TimeProvider.System),
+            detectors ?? new OnnxDetectorFactory(model, 0.1f, 0.45f, NullLogger.Instance), new FrameSourceFactory(TimeProvider.System),
             sink, PipelineMode.Live, TimeProvider.System, NullLoggerFactory.Instance);
         return (config, pipeline, sink);
     }
@@ -53,20 +56,24 @@ public class LivePipelineTests
     [Fact]
     public async Task DeadCameras_NeverStopTheGoodOne_AndReportReconnectingWithTheirError()
     {
+        // A server that accepts the connection and then says nothing: the stream stalls.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
         var (_, pipeline, sink) = Build(
             Camera("good", Repo.Sample),
+            Camera("rtsp-silent", $"rtsp://127.0.0.1:{((System.Net.IPEndPoint)silent.LocalEndpoint).Port}/stalled"),
             Camera("rtsp-dead", $"rtsp://127.0.0.1:{RtspServer.FreePort()}/none"),
             Camera("usb-dead", "usb:63"),
             Camera("file-dead", "/nonexistent/video.avi"));
         await using (pipeline)
         {
             pipeline.Start();
-            await Until(() => pipeline.Counters["good"].FramesProcessed >= 15 && pipeline.CameraStatus().Count(c => c.State == CameraState.Reconnecting) == 3,
+            await Until(() => pipeline.Counters["good"].FramesProcessed >= 15 && pipeline.CameraStatus().Count(c => c.State == CameraState.Reconnecting) == 4,
                 TimeSpan.FromSeconds(60), () => string.Join("; ", pipeline.CameraStatus()));
 
             var status = pipeline.CameraStatus().ToDictionary(c => c.Id);
             Assert.Equal(CameraState.Connected, status["good"].State);
-            foreach (var id in new[] { "rtsp-dead", "usb-dead", "file-dead" })
+            foreach (var id in new[] { "rtsp-silent", "rtsp-dead", "usb-dead", "file-dead" })
             {
                 Assert.Equal(CameraState.Reconnecting, status[id].State);
                 Assert.False(string.IsNullOrWhiteSpace(status[id].LastError), id + " has no error");
@@ -101,6 +108,37 @@ public class LivePipelineTests
             var status = pipeline.CameraStatus().Single();
             Assert.Equal(CameraState.Connected, status.State);
             Assert.Equal((640, 360), (status.Width, status.Height));
+        }
+    }
+
+    [Fact]
+    public async Task PoolFallingBehind_DropsOldestFramesAndCountsEveryOne()
+    {
+        // A live 10 fps camera and a worker that needs 250 ms a frame: most frames must be dropped, visibly.
+        var (_, pipeline, sink) = Build(new SlowDetectorFactory(TimeSpan.FromMilliseconds(250)), Camera("busy", Repo.Sample, fps: 0));
+        await using (pipeline)
+        {
+            pipeline.Start();
+            await Until(() => sink.Records.Count(r => r.CameraId == "busy") >= 4, TimeSpan.FromSeconds(30), () => "no windows");
+        }
+        var records = sink.Records.Where(r => r.CameraId == "busy").ToArray();
+        long processed = records.Sum(r => r.FramesProcessed), dropped = records.Sum(r => r.FramesDropped);
+        var camera = pipeline.CameraStatus().Single();
+        Assert.True(processed > 0 && dropped >= processed, $"processed {processed}, dropped {dropped}");
+        // Every admitted frame is accounted for as processed, dropped or failed: nothing vanishes.
+        Assert.Equal(camera.FramesAdmitted, processed + dropped + records.Sum(r => r.FramesFailed));
+    }
+
+    private sealed class SlowDetectorFactory(TimeSpan delay) : IDetectorFactory
+    {
+        public IDetector Create(ExecutionDevice device, int threads) => new Slow(delay);
+
+        private sealed class Slow(TimeSpan delay) : IDetector
+        {
+            public string ActiveDevice => "cpu";
+            public string? FallbackReason => null;
+            public void Detect(OpenCvSharp.Mat frame, List<Detection> into) { into.Clear(); Thread.Sleep(delay); }
+            public void Dispose() { }
         }
     }
 }

@@ -1,0 +1,10 @@
+using WorkerPool.Counting;
+
+namespace WorkerPool.Pipeline;
+
+/// <summary>Discards count windows (replay and benchmarks read the counters' totals instead).</summary>
+public sealed class NullCountSink : ICountSink
+{
+    /// <inheritdoc />
+    public void Write(CountRecord record) { }
+}
