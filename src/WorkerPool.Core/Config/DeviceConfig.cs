@@ -20,6 +20,12 @@ public sealed class DeviceConfig
     /// <summary>Count windows and line-crossing behaviour.</summary>
     public CountingOptions Counting { get; set; } = new();
 
+    /// <summary>The durable store-and-forward queue of count records.</summary>
+    public OutboxOptions Outbox { get; set; } = new();
+
+    /// <summary>The MQTT broker connection and telemetry.</summary>
+    public MqttOptions Mqtt { get; set; } = new();
+
     /// <summary>The cameras this device reads, each with its own lines and zones.</summary>
     public List<CameraOptions> Cameras { get; set; } = [];
 
@@ -39,6 +45,8 @@ public sealed class DeviceConfig
         target.Pool = Pool;
         target.Tracker = Tracker;
         target.Counting = Counting;
+        target.Outbox = Outbox;
+        target.Mqtt = Mqtt;
         target.Cameras = Cameras;
         target.BaseDirectory = BaseDirectory;
     }
@@ -167,4 +175,85 @@ public sealed class ZoneOptions
 
     /// <summary>At least three [x, y] points, not self-intersecting.</summary>
     public List<double[]> Polygon { get; set; } = [];
+}
+
+/// <summary>The LiteDB outbox: every count record is stored here before anything tries to send it.</summary>
+public sealed class OutboxOptions
+{
+    /// <summary>Database file; relative to the config file. Its folder is created when missing.</summary>
+    public string Path { get; set; } = "data/outbox.db";
+
+    /// <summary>Most records kept; beyond it the oldest are dropped (counted and reported).</summary>
+    public int MaxRecords { get; set; } = 100_000;
+
+    /// <summary>Records older than this are dropped (counted and reported).</summary>
+    public double MaxAgeHours { get; set; } = 24 * 30;
+
+    /// <summary>Most payload bytes kept; beyond it the oldest records are dropped (counted and reported).</summary>
+    public long MaxBytes { get; set; } = 256L * 1024 * 1024;
+}
+
+/// <summary>The MQTT broker and what the device publishes to it.</summary>
+public sealed class MqttOptions
+{
+    /// <summary>False runs without a broker: records stay in the outbox.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Broker host name or address.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>Broker port (1883 plain, 8883 TLS by convention).</summary>
+    public int Port { get; set; } = 1883;
+
+    /// <summary>MQTT client id; default: the device id.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>First topic level of everything the device publishes.</summary>
+    public string TopicPrefix { get; set; } = "workerpool";
+
+    /// <summary>Keep-alive; the broker sends the last will after about 1.5 times this without traffic.</summary>
+    public int KeepAliveSeconds { get; set; } = 30;
+
+    /// <summary>Seconds between heartbeats.</summary>
+    public int HeartbeatSeconds { get; set; } = 30;
+
+    /// <summary>Records read from the outbox per publishing batch.</summary>
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>Longest wait between reconnect attempts (exponential backoff with jitter up to this).</summary>
+    public int MaxBackoffSeconds { get; set; } = 30;
+
+    /// <summary>Wait after the broker refused the credentials (retrying fast would not help and floods its log).</summary>
+    public int AuthFailureBackoffSeconds { get; set; } = 60;
+
+    /// <summary>User name, if the broker wants one.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>File holding the password (first line); never logged.</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>Environment variable holding the password; never logged.</summary>
+    public string? PasswordEnv { get; set; }
+
+    /// <summary>TLS settings.</summary>
+    public MqttTlsOptions Tls { get; set; } = new();
+}
+
+/// <summary>TLS to the broker.</summary>
+public sealed class MqttTlsOptions
+{
+    /// <summary>Use TLS.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>PEM file of the CA that signed the broker certificate; default: the system's trust store.</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>PEM client certificate for mutual TLS.</summary>
+    public string? CertFile { get; set; }
+
+    /// <summary>PEM private key of the client certificate.</summary>
+    public string? KeyFile { get; set; }
+
+    /// <summary>Name the broker certificate must carry; default: <see cref="MqttOptions.Host"/>.</summary>
+    public string? ServerName { get; set; }
 }

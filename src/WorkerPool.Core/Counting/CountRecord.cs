@@ -3,6 +3,12 @@ namespace WorkerPool.Counting;
 /// <summary>Everything counted on one camera in one wall-clock window. This is what the outbox stores and MQTT carries.</summary>
 public sealed class CountRecord
 {
+    /// <summary>Unique id of this record (UUID), stable across re-sends: consumers drop duplicates by it.</summary>
+    public string MessageId { get; set; } = "";
+
+    /// <summary>Per-camera sequence number from 1, without gaps, continuing across restarts.</summary>
+    public long Seq { get; set; }
+
     /// <summary>Device id.</summary>
     public string DeviceId { get; set; } = "";
 

@@ -55,4 +55,19 @@ internal static partial class Log
 
     [LoggerMessage(3002, LogLevel.Error, "Counting stage failed on camera {CameraId}")]
     public static partial void CountingFailed(ILogger logger, Exception ex, string cameraId);
+
+    [LoggerMessage(4000, LogLevel.Error, "Outbox {Path} could not be opened and was moved to {Aside}; a new one was created")]
+    public static partial void OutboxQuarantined(ILogger logger, Exception ex, string path, string aside);
+
+    [LoggerMessage(4001, LogLevel.Error, "Outbox write failed; {Pending} record(s) held in memory until storage works again")]
+    public static partial void OutboxWriteFailed(ILogger logger, Exception ex, int pending);
+
+    [LoggerMessage(4002, LogLevel.Warning, "Outbox retention dropped {ByAge} record(s) by age and {BySize} by count/size limits ({Total} dropped in all)")]
+    public static partial void OutboxRetentionDropped(ILogger logger, long byAge, long bySize, long total);
+
+    [LoggerMessage(4003, LogLevel.Error, "Outbox memory buffer full: record {MessageId} of camera {CameraId} was lost")]
+    public static partial void OutboxPendingOverflow(ILogger logger, string cameraId, string messageId);
+
+    [LoggerMessage(4004, LogLevel.Information, "Stored count record {CameraId} seq {Seq} ({MessageId})")]
+    public static partial void OutboxAppended(ILogger logger, string cameraId, long seq, string messageId);
 }

@@ -1,0 +1,295 @@
+using System.Threading.Channels;
+using LiteDB;
+using Microsoft.Extensions.Logging;
+using WorkerPool.Config;
+using WorkerPool.Counting;
+using WorkerPool.Diagnostics;
+
+namespace WorkerPool.Outbox;
+
+/// <summary>
+/// The store-and-forward queue (LiteDB): a count record is written durably, with its message id and per-camera
+/// sequence number, before anything tries to send it; the publisher reads the oldest first and deletes a record
+/// only after the broker acknowledged it. Retention limits drop the oldest records, counted and logged. A
+/// database that cannot be opened is moved aside and replaced. Thread-safe.
+/// </summary>
+public sealed class CountOutbox : IDisposable
+{
+    private const int MaxPendingInMemory = 10_000;
+    private const string Records = "outbox", Sequences = "seq", Meta = "meta";
+    private readonly object _lock = new();
+    private readonly string _path;
+    private readonly OutboxOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SequenceFile _sequenceFile;
+    private readonly Dictionary<string, long> _lastSeq = new(StringComparer.Ordinal);
+    private readonly Queue<CountRecord> _pending = new();
+    private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly LiteDatabase _db;
+    private readonly ILiteCollection<BsonDocument> _records, _sequences, _meta;
+    private long _count, _bytes, _dropped;
+    private string? _lastError;
+
+    private CountOutbox(string path, OutboxOptions options, TimeProvider time, ILogger logger, string? quarantined)
+    {
+        _path = path;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        Quarantined = quarantined;
+        _sequenceFile = new SequenceFile(path + ".seq");
+        _db = OpenDatabase(path);
+        _records = _db.GetCollection(Records, BsonAutoId.Int64);
+        _sequences = _db.GetCollection(Sequences);
+        _meta = _db.GetCollection(Meta);
+        _count = _records.LongCount();
+        _bytes = MetaValue("bytes");
+        _dropped = MetaValue("dropped");
+        foreach (var doc in _sequences.FindAll()) _lastSeq[doc["_id"].AsString] = doc["last"].AsInt64;
+        // The sidecar survives a database that had to be quarantined, so sequence numbers are never reused.
+        foreach (var (camera, last) in _sequenceFile.Read())
+            if (last > _lastSeq.GetValueOrDefault(camera)) _lastSeq[camera] = last;
+        if (_count > 0) _signal.Writer.TryWrite(true);
+    }
+
+    /// <summary>Where a corrupt database was moved at start, or null.</summary>
+    public string? Quarantined { get; }
+
+    /// <summary>
+    /// Opens (or creates) the outbox at <paramref name="path"/>. A file that is not a readable LiteDB database is
+    /// renamed to <c>PATH.corrupt-yyyyMMddTHHmmssZ</c>, a fresh one is created, and the event is logged.
+    /// </summary>
+    public static CountOutbox Open(string path, OutboxOptions options, TimeProvider time, ILogger logger)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        try
+        {
+            return new CountOutbox(path, options, time, logger, quarantined: null);
+        }
+        catch (Exception ex) when (IsCorruption(ex))
+        {
+            string aside = $"{path}.corrupt-{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}";
+            File.Move(path, aside, overwrite: true);
+            string log = LogFileOf(path);
+            if (File.Exists(log)) File.Move(log, LogFileOf(aside), overwrite: true);
+            Log.OutboxQuarantined(logger, ex, path, aside);
+            return new CountOutbox(path, options, time, logger, aside);
+        }
+    }
+
+    /// <summary>
+    /// Stores a record durably, giving it a message id (if it has none) and the camera's next sequence number.
+    /// Returns the stored entry, or null when storage failed: then the record is held in memory and written,
+    /// in order, before the next one.
+    /// </summary>
+    public OutboxEntry? Append(CountRecord record)
+    {
+        lock (_lock)
+        {
+            if (string.IsNullOrEmpty(record.MessageId)) record.MessageId = Guid.NewGuid().ToString();
+            _pending.Enqueue(record);
+            while (_pending.Count > MaxPendingInMemory)
+            {
+                var lost = _pending.Dequeue();
+                _dropped++;
+                Log.OutboxPendingOverflow(_logger, lost.CameraId, lost.MessageId);
+            }
+            OutboxEntry? stored = null;
+            try
+            {
+                while (_pending.TryPeek(out var next))
+                {
+                    stored = Persist(next);
+                    _pending.Dequeue();
+                }
+                _lastError = null;
+            }
+            catch (Exception ex) when (ex is IOException or LiteException or UnauthorizedAccessException)
+            {
+                _lastError = ex.Message;
+                Log.OutboxWriteFailed(_logger, ex, _pending.Count);
+                return null;
+            }
+            EnforceLimits();
+            _signal.Writer.TryWrite(true);
+            return stored;
+        }
+    }
+
+    /// <summary>The oldest stored records, in insertion order (per camera that is sequence order).</summary>
+    public IReadOnlyList<OutboxEntry> ReadOldest(int max)
+    {
+        lock (_lock)
+        {
+            return _records.Query().OrderBy("_id").Limit(max).ToList().Select(ToEntry).ToList();
+        }
+    }
+
+    /// <summary>Deletes records the broker acknowledged.</summary>
+    public void Delete(IReadOnlyCollection<long> ids)
+    {
+        if (ids.Count == 0) return;
+        lock (_lock)
+        {
+            _db.BeginTrans();
+            try
+            {
+                long bytes = 0;
+                foreach (long id in ids)
+                {
+                    var doc = _records.FindById(id);
+                    if (doc is null) continue;
+                    bytes += doc["b"].AsInt32;
+                    _records.Delete(id);
+                    _count--;
+                }
+                _bytes -= bytes;
+                SetMeta("bytes", _bytes);
+                _db.Commit();
+            }
+            catch
+            {
+                _db.Rollback();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Resolves when a record may be waiting (set by every append; coalesced).</summary>
+    public ValueTask<bool> WaitForRecordsAsync(CancellationToken cancellationToken) => _signal.Reader.ReadAsync(cancellationToken);
+
+    /// <summary>Backlog, age, drops and errors for the heartbeat.</summary>
+    public OutboxStats Stats()
+    {
+        lock (_lock)
+        {
+            var oldest = _records.Query().OrderBy("_id").Limit(1).FirstOrDefault();
+            double age = oldest is null ? 0 : Math.Max(0, (_time.GetUtcNow().UtcDateTime - oldest["at"].AsDateTime.ToUniversalTime()).TotalSeconds);
+            return new OutboxStats(_count, Math.Round(age, 1), _bytes, _dropped, _pending.Count, _lastError, Quarantined);
+        }
+    }
+
+    /// <summary>Applies the age limit now (also applied on every append).</summary>
+    public void EnforceLimits()
+    {
+        lock (_lock)
+        {
+            var cutoff = _time.GetUtcNow().UtcDateTime - TimeSpan.FromHours(_options.MaxAgeHours);
+            long byAge = DropOldestWhile(doc => doc["at"].AsDateTime.ToUniversalTime() < cutoff);
+            long bySize = DropOldestWhile(_ => _count > _options.MaxRecords || _bytes > _options.MaxBytes);
+            if (byAge + bySize > 0) Log.OutboxRetentionDropped(_logger, byAge, bySize, _dropped);
+        }
+    }
+
+    private OutboxEntry Persist(CountRecord record)
+    {
+        long seq = _lastSeq.GetValueOrDefault(record.CameraId) + 1;
+        record.Seq = seq;
+        string payload = CountJsonContext.Serialize(record);
+        int bytes = System.Text.Encoding.UTF8.GetByteCount(payload);
+        var now = _time.GetUtcNow().UtcDateTime;
+        var doc = new BsonDocument
+        {
+            ["cam"] = record.CameraId,
+            ["seq"] = seq,
+            ["mid"] = record.MessageId,
+            ["at"] = now,
+            ["p"] = payload,
+            ["b"] = bytes,
+        };
+        _db.BeginTrans();
+        try
+        {
+            _records.Insert(doc);
+            _sequences.Upsert(new BsonDocument { ["_id"] = record.CameraId, ["last"] = seq });
+            SetMeta("bytes", _bytes + bytes);
+            _db.Commit();
+        }
+        catch
+        {
+            _db.Rollback();
+            throw;
+        }
+        // Commit reaches the OS; checkpoint and fsync reach the disk (power cuts, not only crashes).
+        _db.Checkpoint();
+        Fsync.Path(_path);
+        _lastSeq[record.CameraId] = seq;
+        _sequenceFile.Write(_lastSeq);
+        _count++;
+        _bytes += bytes;
+        return ToEntry(doc);
+    }
+
+    private long DropOldestWhile(Func<BsonDocument, bool> condition)
+    {
+        long dropped = 0;
+        while (_count > 0)
+        {
+            var batch = _records.Query().OrderBy("_id").Limit(256).ToList();
+            int take = 0;
+            long bytes = 0;
+            foreach (var doc in batch)
+            {
+                if (!condition(doc)) break;
+                take++;
+                bytes += doc["b"].AsInt32;
+                // Keep the running totals current so size conditions see each removal.
+                _count--;
+                _bytes -= doc["b"].AsInt32;
+            }
+            if (take == 0) break;
+            _db.BeginTrans();
+            for (int i = 0; i < take; i++) _records.Delete(batch[i]["_id"]);
+            _dropped += take;
+            SetMeta("bytes", _bytes);
+            SetMeta("dropped", _dropped);
+            _db.Commit();
+            dropped += take;
+            if (take < batch.Count) break;
+        }
+        return dropped;
+    }
+
+    private long MetaValue(string key) => _meta.FindById(key)?["n"].AsInt64 ?? 0;
+
+    private void SetMeta(string key, long value) => _meta.Upsert(new BsonDocument { ["_id"] = key, ["n"] = value });
+
+    private static OutboxEntry ToEntry(BsonDocument d) =>
+        new(d["_id"].AsInt64, d["cam"].AsString, d["seq"].AsInt64, d["mid"].AsString, d["at"].AsDateTime.ToUniversalTime(), d["p"].AsString);
+
+    private static LiteDatabase OpenDatabase(string path)
+    {
+        var db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct, Upgrade = false });
+        try
+        {
+            // Touch every collection: LiteDB reports a damaged file on first use, not on open.
+            foreach (var name in new[] { Records, Sequences, Meta }) _ = db.GetCollection(name).LongCount();
+            return db;
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+    }
+
+    private static string LogFileOf(string path) =>
+        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path) ?? "", System.IO.Path.GetFileNameWithoutExtension(path) + "-log" + System.IO.Path.GetExtension(path));
+
+    private static bool IsCorruption(Exception ex) => ex switch
+    {
+        // A file held by another process or an unreadable folder is not damage: do not move it aside.
+        UnauthorizedAccessException or DirectoryNotFoundException => false,
+        IOException io when io.HResult == unchecked((int)0x80070020) => false,
+        LiteException or InvalidDataException or IOException or ArgumentException or InvalidCastException
+            or IndexOutOfRangeException or OverflowException or FormatException => true,
+        _ => false,
+    };
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_lock) _db.Dispose();
+    }
+}

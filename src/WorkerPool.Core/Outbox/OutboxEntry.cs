@@ -1,0 +1,21 @@
+namespace WorkerPool.Outbox;
+
+/// <summary>One stored count record, exactly as it will be published.</summary>
+/// <param name="Id">Global insertion order (oldest first).</param>
+/// <param name="CameraId">Camera the record belongs to (its MQTT topic).</param>
+/// <param name="Seq">Per-camera sequence number.</param>
+/// <param name="MessageId">UUID of the record.</param>
+/// <param name="CreatedAt">When it was stored (UTC).</param>
+/// <param name="Payload">The JSON payload.</param>
+public sealed record OutboxEntry(long Id, string CameraId, long Seq, string MessageId, DateTime CreatedAt, string Payload);
+
+/// <summary>What the heartbeat reports about the outbox.</summary>
+/// <param name="Backlog">Records waiting to be published.</param>
+/// <param name="OldestAgeSeconds">Age of the oldest waiting record (0 when empty).</param>
+/// <param name="Bytes">Payload bytes waiting.</param>
+/// <param name="DroppedByRetention">Records dropped by the retention limits since the database was created.</param>
+/// <param name="PendingInMemory">Records that could not be written yet (disk full or failing) and are held in memory.</param>
+/// <param name="LastError">Last storage error, if the last write failed.</param>
+/// <param name="Quarantined">File a corrupt database was moved to at start, if that happened.</param>
+public sealed record OutboxStats(long Backlog, double OldestAgeSeconds, long Bytes, long DroppedByRetention, int PendingInMemory,
+    string? LastError, string? Quarantined);
