@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages WorkerPool needs on a development or CI machine, only those missing. Idempotent.
-# Usage: install-deps.sh [runtime|test]   (test adds the RTSP test server's GStreamer packages)
+# Usage: install-deps.sh [runtime|demo|test]   (demo adds Mosquitto and its clients; test adds the RTSP server too)
 set -euo pipefail
 profile="${1:-runtime}"
 # libgtk-3-0: OpenCvSharp's Linux runtime links it; ffmpeg: network and USB cameras are read through it.
 packages=(libgtk-3-0 ffmpeg)
+if [ "$profile" = demo ] || [ "$profile" = test ]; then
+  # A local broker for the demo and the MQTT tests (started by them on loopback, never as a system service).
+  packages+=(mosquitto mosquitto-clients openssl)
+fi
 if [ "$profile" = test ]; then
   # A real RTSP server on loopback for the camera tests (GStreamer's RTSP server driven from Python).
   packages+=(python3 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good

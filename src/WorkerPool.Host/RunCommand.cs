@@ -2,7 +2,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using System.Reflection;
+using System.Security.Cryptography;
 using WorkerPool.Config;
+using WorkerPool.Diagnostics;
+using WorkerPool.Messaging;
+using WorkerPool.Outbox;
 using WorkerPool.Pipeline;
 
 namespace WorkerPool.Host;
@@ -10,6 +15,10 @@ namespace WorkerPool.Host;
 /// <summary><c>run --config FILE</c>: the service under the generic host (systemd-aware).</summary>
 internal static class RunCommand
 {
+    /// <summary>The product version (informational version without the build metadata).</summary>
+    public static string Version() =>
+        (typeof(RunCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0").Split('+')[0];
+
     public static async Task<int> ExecuteAsync(FileInfo configFile, CancellationToken token)
     {
         DeviceConfig config;
@@ -27,8 +36,22 @@ internal static class RunCommand
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IValidateOptions<DeviceConfig>, DeviceConfigValidator>();
         builder.Services.AddOptions<DeviceConfig>().Configure(config.CopyTo).ValidateOnStart();
-        builder.Services.AddSingleton<ICountSink, LogCountSink>();
+        string version = Version();
+        string configVersion = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(configFile.FullName)))[..12];
+        builder.Services.AddSingleton<SystemMetrics>();
+        builder.Services.AddSingleton(sp => CountOutbox.Open(config.ResolvePath(config.Outbox.Path), config.Outbox,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Outbox")));
+        builder.Services.AddSingleton<ICountSink, OutboxCountSink>();
         builder.Services.AddSingleton<PipelineService>();
+        builder.Services.AddSingleton(sp => new MqttConnection(config.Mqtt, config.DeviceId, version,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Mqtt")));
+        builder.Services.AddSingleton(sp => new OutboxPublisher(sp.GetRequiredService<CountOutbox>(), sp.GetRequiredService<MqttConnection>(),
+            config.Mqtt.BatchSize, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Mqtt")));
+        builder.Services.AddSingleton(sp => new HeartbeatPublisher(config, sp.GetRequiredService<MqttConnection>(), sp.GetRequiredService<CountOutbox>(),
+            sp.GetRequiredService<OutboxPublisher>(), sp.GetRequiredService<PipelineService>(), sp.GetRequiredService<SystemMetrics>(), version, configVersion,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Mqtt")));
+        // Hosted services stop in reverse order: the pipeline first (its last window goes to the outbox), then MQTT.
+        if (config.Mqtt.Enabled) builder.Services.AddHostedService<MqttService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PipelineService>());
 
         using var host = builder.Build();

@@ -25,8 +25,21 @@ public static class ConfigLoader
             throw new ConfigException([new ConfigError("$", $"config file is larger than {MaxConfigBytes} bytes")]);
         var config = Parse(File.ReadAllText(file));
         config.BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(file))!;
+        // Secrets and certificates are opened later, far from the config: make their paths absolute now.
+        if (config.Mqtt is { } mqtt)
+        {
+            mqtt.PasswordFile = Resolve(config, mqtt.PasswordFile);
+            if (mqtt.Tls is { } tls)
+            {
+                tls.CaFile = Resolve(config, tls.CaFile);
+                tls.CertFile = Resolve(config, tls.CertFile);
+                tls.KeyFile = Resolve(config, tls.KeyFile);
+            }
+        }
         return config;
     }
+
+    private static string? Resolve(DeviceConfig config, string? path) => string.IsNullOrEmpty(path) ? path : config.ResolvePath(path);
 
     /// <summary>Parses config JSON text.</summary>
     public static DeviceConfig Parse(string json) =>

@@ -41,6 +41,8 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
             if (config.Counting.LineHysteresis is < 0 or > 0.2) Add("counting.lineHysteresis", "must be between 0 and 0.2");
         }
         ValidateCameras(config.Cameras, Add);
+        ValidateOutbox(config.Outbox, Add);
+        ValidateMqtt(config.Mqtt, Add);
 
         if (checkModel && config.Model is not null && !errors.Any(e => e.Path.StartsWith("model", StringComparison.Ordinal)))
             ModelInspector.Check(config, errors);
@@ -147,6 +149,37 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
                     add(zp + ".polygon", "is self-intersecting");
             }
         }
+    }
+
+    private static void ValidateOutbox(OutboxOptions? o, Action<string, string> add)
+    {
+        if (o is null) { add("outbox", "is required"); return; }
+        if (string.IsNullOrWhiteSpace(o.Path)) add("outbox.path", "is required");
+        if (o.MaxRecords < 1) add("outbox.maxRecords", "must be at least 1");
+        if (o.MaxAgeHours is <= 0 or > 24 * 365 * 10) add("outbox.maxAgeHours", "must be between 0 and 87600 (exclusive of 0)");
+        if (o.MaxBytes < 64 * 1024) add("outbox.maxBytes", "must be at least 65536");
+    }
+
+    private static void ValidateMqtt(MqttOptions? m, Action<string, string> add)
+    {
+        if (m is null) { add("mqtt", "is required"); return; }
+        if (!m.Enabled) return;
+        if (string.IsNullOrWhiteSpace(m.Host)) add("mqtt.host", "is required");
+        if (m.Port is < 1 or > 65535) add("mqtt.port", "must be between 1 and 65535");
+        if (m.ClientId is { Length: > 0 } id && (id.Length > 128 || id.Any(char.IsControl))) add("mqtt.clientId", "must be 1-128 printable characters");
+        if (string.IsNullOrEmpty(m.TopicPrefix) || m.TopicPrefix.IndexOfAny(['+', '#', '\0']) >= 0 || m.TopicPrefix.StartsWith('/') || m.TopicPrefix.EndsWith('/'))
+            add("mqtt.topicPrefix", "must be a topic without wildcards (+, #) or leading/trailing '/'");
+        if (m.KeepAliveSeconds is < 1 or > 3600) add("mqtt.keepAliveSeconds", "must be between 1 and 3600");
+        if (m.HeartbeatSeconds is < 1 or > 86400) add("mqtt.heartbeatSeconds", "must be between 1 and 86400");
+        if (m.BatchSize is < 1 or > 10_000) add("mqtt.batchSize", "must be between 1 and 10000");
+        if (m.MaxBackoffSeconds is < 1 or > 3600) add("mqtt.maxBackoffSeconds", "must be between 1 and 3600");
+        if (m.AuthFailureBackoffSeconds is < 1 or > 86400) add("mqtt.authFailureBackoffSeconds", "must be between 1 and 86400");
+        if (m.PasswordFile is { Length: > 0 } pf && !File.Exists(pf)) add("mqtt.passwordFile", $"'{pf}' does not exist");
+        if (m.PasswordFile is { Length: > 0 } && m.PasswordEnv is { Length: > 0 }) add("mqtt.passwordEnv", "give passwordFile or passwordEnv, not both");
+        if (m.Tls is null) { add("mqtt.tls", "is required"); return; }
+        foreach (var (field, file) in new[] { ("caFile", m.Tls.CaFile), ("certFile", m.Tls.CertFile), ("keyFile", m.Tls.KeyFile) })
+            if (file is { Length: > 0 } && !File.Exists(file)) add("mqtt.tls." + field, $"'{file}' does not exist");
+        if (string.IsNullOrEmpty(m.Tls.CertFile) != string.IsNullOrEmpty(m.Tls.KeyFile)) add("mqtt.tls.keyFile", "certFile and keyFile go together");
     }
 
     private static bool CheckPoint(string path, double[]? point, Action<string, string> add)

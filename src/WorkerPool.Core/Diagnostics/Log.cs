@@ -70,4 +70,28 @@ internal static partial class Log
 
     [LoggerMessage(4004, LogLevel.Information, "Stored count record {CameraId} seq {Seq} ({MessageId})")]
     public static partial void OutboxAppended(ILogger logger, string cameraId, long seq, string messageId);
+
+    [LoggerMessage(5000, LogLevel.Information, "MQTT connected to {Host}:{Port} as {ClientId}")]
+    public static partial void MqttConnected(ILogger logger, string host, int port, string clientId);
+
+    [LoggerMessage(5001, LogLevel.Warning, "MQTT connect to {Host}:{Port} failed: {Error}; next try in {DelaySeconds:0.0} s")]
+    public static partial void MqttConnectFailed(ILogger logger, string host, int port, string error, double delaySeconds);
+
+    [LoggerMessage(5002, LogLevel.Warning, "MQTT disconnected: {Reason}; reconnecting")]
+    public static partial void MqttDisconnected(ILogger logger, string reason);
+
+    [LoggerMessage(5003, LogLevel.Warning, "MQTT: {Error}")]
+    public static partial void MqttShutdownFailed(ILogger logger, string error);
+
+    [LoggerMessage(5004, LogLevel.Warning, "Broker refused count record {MessageId} on {Topic}: {Reason}; retrying later")]
+    public static partial void PublishRefused(ILogger logger, string messageId, string topic, string reason);
+
+    [LoggerMessage(5005, LogLevel.Debug, "Publishing interrupted: {Error}")]
+    public static partial void PublishInterrupted(ILogger logger, string error);
+
+    [LoggerMessage(5006, LogLevel.Information, "Published {Count} count record(s); backlog {Backlog}")]
+    public static partial void Published(ILogger logger, int count, long backlog);
+
+    [LoggerMessage(5007, LogLevel.Debug, "Heartbeat not sent: {Error}")]
+    public static partial void HeartbeatFailed(ILogger logger, string error);
 }

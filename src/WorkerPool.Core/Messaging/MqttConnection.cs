@@ -1,0 +1,276 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Protocol;
+using Polly;
+using Polly.Retry;
+using WorkerPool.Config;
+using WorkerPool.Diagnostics;
+
+namespace WorkerPool.Messaging;
+
+/// <summary>
+/// The device's one MQTT 5 session: connects with a last will (retained <c>offline</c>), announces a retained
+/// <c>online</c> status, and reconnects forever with capped exponential backoff and jitter (Polly); a broker that
+/// refuses the credentials is retried slowly. Every state change is logged once.
+/// </summary>
+public sealed class MqttConnection : IAsyncDisposable
+{
+    private readonly MqttOptions _options;
+    private readonly string _deviceId, _version;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly IMqttClient _client;
+    private readonly ResiliencePipeline _connect;
+    private readonly object _gate = new();
+    private TaskCompletionSource _connected = NewSignal();
+    private TaskCompletionSource _disconnected = NewSignal();
+    private volatile string _state = "starting";
+    private volatile string? _lastError;
+
+    /// <summary>Creates the connection; <see cref="RunAsync"/> connects.</summary>
+    public MqttConnection(MqttOptions options, string deviceId, string version, TimeProvider time, ILogger logger)
+    {
+        _options = options;
+        _deviceId = deviceId;
+        _version = version;
+        _time = time;
+        _logger = logger;
+        Topics = new Topics(options.TopicPrefix, deviceId);
+        BootTime = time.GetUtcNow();
+        _client = new MqttClientFactory().CreateMqttClient();
+        _client.DisconnectedAsync += OnDisconnectedAsync;
+        _connect = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromSeconds(1),
+                MaxDelay = TimeSpan.FromSeconds(options.MaxBackoffSeconds),
+                // Wrong credentials will not fix themselves in a second: wait long, log once per attempt.
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(IsAuthFailure(args.Outcome.Exception)
+                    ? TimeSpan.FromSeconds(options.AuthFailureBackoffSeconds) : null),
+                OnRetry = args =>
+                {
+                    _lastError = Describe(args.Outcome.Exception);
+                    _state = IsAuthFailure(args.Outcome.Exception) ? "refused" : "reconnecting";
+                    Log.MqttConnectFailed(_logger, _options.Host, _options.Port, _lastError, args.RetryDelay.TotalSeconds);
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    /// <summary>The device's topics.</summary>
+    public Topics Topics { get; }
+
+    /// <summary>When this process started its MQTT session handling.</summary>
+    public DateTimeOffset BootTime { get; }
+
+    /// <summary>True while connected.</summary>
+    public bool IsConnected => _client.IsConnected;
+
+    /// <summary><c>starting</c>, <c>connecting</c>, <c>connected</c>, <c>reconnecting</c>, <c>refused</c> or <c>stopped</c>.</summary>
+    public string State => _state;
+
+    /// <summary>Why the last connection attempt failed, or null.</summary>
+    public string? LastError => _lastError;
+
+    /// <summary>Raised after each successful connect (and the online status), e.g. to send a heartbeat at once.</summary>
+    public event Func<Task>? Connected;
+
+    /// <summary>Completes when connected (at once if already).</summary>
+    public Task WaitConnectedAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate) return _client.IsConnected ? Task.CompletedTask : _connected.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Publishes one message; throws when not connected.</summary>
+    public Task<MqttClientPublishResult> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken) =>
+        _client.PublishAsync(message, cancellationToken);
+
+    /// <summary>Keeps the session up until cancelled.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                Task disconnected;
+                lock (_gate) disconnected = (_disconnected = NewSignal()).Task;
+                _state = "connecting";
+                await _connect.ExecuteAsync(ConnectOnceAsync, cancellationToken).ConfigureAwait(false);
+                await disconnected.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>Publishes the retained offline status and disconnects cleanly (the will is not sent then).</summary>
+    public async Task ShutdownAsync(CancellationToken cancellationToken)
+    {
+        _state = "stopped";
+        if (!_client.IsConnected) return;
+        try
+        {
+            await PublishAsync(StatusMessage("offline", "shutdown"), cancellationToken).ConfigureAwait(false);
+            await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.MqttShutdownFailed(_logger, ex.Message);
+        }
+    }
+
+    private async ValueTask ConnectOnceAsync(CancellationToken cancellationToken)
+    {
+        var result = await _client.ConnectAsync(BuildOptions(), cancellationToken).ConfigureAwait(false);
+        if (result.ResultCode != MqttClientConnectResultCode.Success) throw new MqttRefusedException(result.ResultCode, result.ReasonString);
+        await PublishAsync(StatusMessage("online", null), cancellationToken).ConfigureAwait(false);
+        _state = "connected";
+        _lastError = null;
+        Log.MqttConnected(_logger, _options.Host, _options.Port, _client.Options.ClientId);
+        lock (_gate) _connected.TrySetResult();
+        if (Connected is { } handler)
+        {
+            try { await handler().ConfigureAwait(false); }
+            catch (Exception ex) when (ex is not OperationCanceledException) { Log.MqttShutdownFailed(_logger, ex.Message); }
+        }
+    }
+
+    private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs e)
+    {
+        lock (_gate)
+        {
+            if (e.ClientWasConnected)
+            {
+                _connected = NewSignal();
+                if (_state != "stopped")
+                {
+                    _state = "reconnecting";
+                    _lastError = e.Exception?.Message ?? e.ReasonString ?? e.Reason.ToString();
+                    Log.MqttDisconnected(_logger, _lastError);
+                }
+            }
+            _disconnected.TrySetResult();
+        }
+        return Task.CompletedTask;
+    }
+
+    private MqttClientOptions BuildOptions()
+    {
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(_options.Host, _options.Port)
+            .WithClientId(string.IsNullOrEmpty(_options.ClientId) ? _deviceId : _options.ClientId)
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
+            .WithTimeout(TimeSpan.FromSeconds(10))
+            .WithCleanStart(true)
+            .WithWillTopic(Topics.Status)
+            .WithWillPayload(JsonSerializer.SerializeToUtf8Bytes(new StatusPayload("offline", _deviceId, null, null, null, "lost"), TelemetryJsonContext.Default.StatusPayload))
+            .WithWillRetain(true)
+            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithWillContentType("application/json");
+        if (!string.IsNullOrEmpty(_options.Username))
+            builder.WithCredentials(_options.Username, Secrets.ReadPassword(_options));
+        if (_options.Tls.Enabled) builder.WithTlsOptions(ConfigureTls);
+        return builder.Build();
+    }
+
+    private void ConfigureTls(MqttClientTlsOptionsBuilder tls)
+    {
+        var t = _options.Tls;
+        tls.UseTls().WithTargetHost(string.IsNullOrEmpty(t.ServerName) ? _options.Host : t.ServerName);
+        X509Certificate2? ca = string.IsNullOrEmpty(t.CaFile) ? null : X509CertificateLoader.LoadCertificateFromFile(t.CaFile);
+        tls.WithCertificateValidationHandler(ctx => TlsTrust.Validate(ctx.Certificate, ctx.SslPolicyErrors, ca));
+        if (!string.IsNullOrEmpty(t.CertFile) && !string.IsNullOrEmpty(t.KeyFile))
+            tls.WithClientCertificates([TlsTrust.LoadClientCertificate(t.CertFile, t.KeyFile)]);
+    }
+
+    /// <summary>A retained status message.</summary>
+    internal MqttApplicationMessage StatusMessage(string state, string? reason) => new MqttApplicationMessageBuilder()
+        .WithTopic(Topics.Status)
+        .WithPayload(JsonSerializer.SerializeToUtf8Bytes(
+            new StatusPayload(state, _deviceId, _version, state == "online" ? BootTime : null, _time.GetUtcNow(), reason), TelemetryJsonContext.Default.StatusPayload))
+        .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+        .WithRetainFlag(true)
+        .WithContentType("application/json")
+        .Build();
+
+    private static bool IsAuthFailure(Exception? ex) => ex is MqttRefusedException f &&
+        f.ResultCode is MqttClientConnectResultCode.NotAuthorized or MqttClientConnectResultCode.BadUserNameOrPassword;
+
+    private static string Describe(Exception? ex) => ex switch
+    {
+        null => "unknown error",
+        MqttRefusedException f => f.Message,
+        _ when ex.InnerException is { } inner && ex.Message.Contains("Error while connecting", StringComparison.Ordinal) => inner.Message,
+        _ => ex.Message,
+    };
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        _client.DisconnectedAsync -= OnDisconnectedAsync;
+        if (_client.IsConnected)
+        {
+            try { await _client.DisconnectAsync().ConfigureAwait(false); }
+            catch (Exception ex) when (ex is not OperationCanceledException) { Log.MqttShutdownFailed(_logger, ex.Message); }
+        }
+        _client.Dispose();
+    }
+}
+
+/// <summary>The broker answered the CONNECT with a refusal (bad credentials, not authorized, banned …).</summary>
+public sealed class MqttRefusedException(MqttClientConnectResultCode resultCode, string? reason)
+    : Exception($"broker refused the connection: {resultCode}{(string.IsNullOrEmpty(reason) ? "" : " (" + reason + ")")}")
+{
+    /// <summary>The CONNACK reason code.</summary>
+    public MqttClientConnectResultCode ResultCode { get; } = resultCode;
+}
+
+/// <summary>Reads the broker password from a file or an environment variable; it is never logged or echoed.</summary>
+internal static class Secrets
+{
+    public static string? ReadPassword(MqttOptions options)
+    {
+        if (!string.IsNullOrEmpty(options.PasswordFile))
+            return File.ReadLines(options.PasswordFile).FirstOrDefault()?.TrimEnd('\r', '\n') ?? "";
+        if (!string.IsNullOrEmpty(options.PasswordEnv)) return Environment.GetEnvironmentVariable(options.PasswordEnv);
+        return null;
+    }
+}
+
+/// <summary>Broker certificate checks: a custom CA (when given) and the server name are both required.</summary>
+internal static class TlsTrust
+{
+    public static bool Validate(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2? ca)
+    {
+        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
+            return false;
+        if (errors == SslPolicyErrors.None) return true;
+        if (ca is null) return false;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        return chain.Build(leaf);
+    }
+
+    public static X509Certificate2 LoadClientCertificate(string certFile, string keyFile)
+    {
+        using var pem = X509Certificate2.CreateFromPemFile(certFile, keyFile);
+        // SslStream on Linux wants a key it can use from a PKCS#12 store, not an ephemeral PEM key.
+        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+    }
+}

@@ -1,0 +1,105 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Protocol;
+using WorkerPool.Diagnostics;
+using WorkerPool.Outbox;
+
+namespace WorkerPool.Messaging;
+
+/// <summary>
+/// Drains the outbox to the broker, oldest first, in batches: each record goes out with QoS 1 on its camera's
+/// counts topic, with its message id as an MQTT 5 user property, and is deleted only after the broker's PUBACK.
+/// A new record wakes it at once; it never polls.
+/// </summary>
+public sealed class OutboxPublisher(CountOutbox outbox, MqttConnection connection, int batchSize, TimeProvider time, ILogger logger) : IDisposable
+{
+    private readonly SemaphoreSlim _drain = new(1, 1); // one drainer at a time, or a record could go out twice
+    private long _lastPublishTicks;
+
+    /// <summary>When a record was last acknowledged by the broker, or null.</summary>
+    public DateTimeOffset? LastPublishAt
+    {
+        get
+        {
+            long ticks = Interlocked.Read(ref _lastPublishTicks);
+            return ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
+    }
+
+    /// <summary>Publishes until cancelled.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await connection.WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
+                if (await DrainOnceAsync(cancellationToken).ConfigureAwait(false) == 0)
+                    await outbox.WaitForRecordsAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Publishes one batch; returns how many records the broker acknowledged.</summary>
+    public async Task<int> DrainOnceAsync(CancellationToken cancellationToken)
+    {
+        await _drain.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try { return await DrainLockedAsync(cancellationToken).ConfigureAwait(false); }
+        finally { _drain.Release(); }
+    }
+
+    private async Task<int> DrainLockedAsync(CancellationToken cancellationToken)
+    {
+        var batch = outbox.ReadOldest(batchSize);
+        if (batch.Count == 0) return 0;
+        var acked = new List<long>(batch.Count);
+        try
+        {
+            foreach (var entry in batch)
+            {
+                var result = await connection.PublishAsync(Message(entry), cancellationToken).ConfigureAwait(false);
+                if (!result.IsSuccess)
+                {
+                    // The broker answered but refused (e.g. ACL): keep the record and back off instead of spinning.
+                    Log.PublishRefused(logger, entry.MessageId, connection.Topics.Counts(entry.CameraId), result.ReasonString ?? result.ReasonCode.ToString());
+                    await Task.Delay(TimeSpan.FromSeconds(5), time, cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                acked.Add(entry.Id);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Connection lost mid-batch: what was acknowledged is deleted below, the rest goes after reconnecting.
+            Log.PublishInterrupted(logger, ex.Message);
+            if (!connection.IsConnected) await connection.WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            outbox.Delete(acked);
+            if (acked.Count > 0)
+            {
+                Interlocked.Exchange(ref _lastPublishTicks, time.GetUtcNow().UtcTicks);
+                Log.Published(logger, acked.Count, outbox.Stats().Backlog);
+            }
+        }
+        return acked.Count;
+    }
+
+    private MqttApplicationMessage Message(OutboxEntry entry) => new MqttApplicationMessageBuilder()
+        .WithTopic(connection.Topics.Counts(entry.CameraId))
+        .WithPayload(Encoding.UTF8.GetBytes(entry.Payload))
+        .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+        .WithContentType("application/json")
+        .WithUserProperty("messageId", Encoding.UTF8.GetBytes(entry.MessageId).AsMemory())
+        .WithUserProperty("seq", Encoding.UTF8.GetBytes(entry.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)).AsMemory())
+        .Build();
+
+    /// <inheritdoc />
+    public void Dispose() => _drain.Dispose();
+}

@@ -1,0 +1,81 @@
+using System.Text.Json.Serialization;
+
+namespace WorkerPool.Messaging;
+
+/// <summary>The retained status message: <c>online</c> on connect, <c>offline</c> from the last will or a clean shutdown.</summary>
+public sealed record StatusPayload(
+    string State,
+    string DeviceId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Version,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? BootTime,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? Time,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason);
+
+/// <summary>The periodic heartbeat: the device's whole health at one moment.</summary>
+public sealed record HeartbeatPayload(
+    string DeviceId,
+    DateTimeOffset Time,
+    string Version,
+    string ConfigVersion,
+    DateTimeOffset BootTime,
+    double UptimeSeconds,
+    SystemPayload System,
+    IReadOnlyList<CameraPayload> Cameras,
+    IReadOnlyList<WorkerPayload> Workers,
+    int PoolQueueDepth,
+    OutboxPayload Outbox,
+    DateTimeOffset? LastPublishAt);
+
+/// <summary>Host health.</summary>
+public sealed record SystemPayload(
+    double? Load1,
+    int CpuCount,
+    long ProcessRssBytes,
+    long? DiskFreeBytes,
+    IReadOnlyList<TemperaturePayload> Temperatures);
+
+/// <summary>One thermal zone from /sys/class/thermal.</summary>
+public sealed record TemperaturePayload(string Zone, string Type, double Celsius);
+
+/// <summary>One camera.</summary>
+public sealed record CameraPayload(
+    string Id,
+    string State,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? LastError,
+    double MeasuredFps,
+    double TargetFps,
+    long FramesRead,
+    long FramesAdmitted,
+    long FramesSkipped,
+    long FramesLost);
+
+/// <summary>One inference worker.</summary>
+public sealed record WorkerPayload(
+    int Index,
+    string Device,
+    string ActiveDevice,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? FallbackReason,
+    string Cores,
+    string State,
+    double BusyFraction,
+    long Processed,
+    long Failed,
+    long Replacements,
+    double LatencyP50Ms,
+    double LatencyP99Ms);
+
+/// <summary>The store-and-forward backlog.</summary>
+public sealed record OutboxPayload(
+    long Backlog,
+    double OldestAgeSeconds,
+    long Bytes,
+    long DroppedByRetention,
+    int PendingInMemory,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? LastError,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Quarantined);
+
+/// <summary>Source-generated JSON for telemetry (trim-safe): camelCase, ISO-8601 times.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(StatusPayload))]
+[JsonSerializable(typeof(HeartbeatPayload))]
+public sealed partial class TelemetryJsonContext : JsonSerializerContext;

@@ -1,0 +1,17 @@
+using Microsoft.Extensions.Logging;
+using WorkerPool.Counting;
+using WorkerPool.Diagnostics;
+using WorkerPool.Outbox;
+
+namespace WorkerPool.Pipeline;
+
+/// <summary>Stores each closed window in the outbox (persist first; the publisher sends it).</summary>
+public sealed class OutboxCountSink(CountOutbox outbox, ILogger<OutboxCountSink> logger) : ICountSink
+{
+    /// <inheritdoc />
+    public void Write(CountRecord record)
+    {
+        var entry = outbox.Append(record);
+        if (entry is not null) Log.OutboxAppended(logger, entry.CameraId, entry.Seq, entry.MessageId);
+    }
+}
