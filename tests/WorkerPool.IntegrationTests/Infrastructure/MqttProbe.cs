@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace WorkerPool.IntegrationTests.Infrastructure;
+
+/// <summary>One message a test subscriber received.</summary>
+public sealed record Received(string Topic, string Payload, bool Retained, IReadOnlyDictionary<string, string> UserProperties)
+{
+    public JsonElement Json => JsonDocument.Parse(Payload).RootElement;
+}
+
+/// <summary>
+/// A test subscriber (MQTTnet) with a persistent session, so messages published while it or the broker was down
+/// still reach it once it reconnects.
+/// </summary>
+public sealed class MqttProbe : IAsyncDisposable
+{
+    private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
+    private readonly string _clientId = "probe-" + Guid.NewGuid().ToString("N")[..8];
+
+    public ConcurrentQueue<Received> Messages { get; } = new();
+
+    public MqttProbe()
+    {
+        _client.ApplicationMessageReceivedAsync += e =>
+        {
+            var m = e.ApplicationMessage;
+            var props = (m.UserProperties ?? []).ToDictionary(p => p.Name, p => Encoding.UTF8.GetString(p.ValueBuffer.Span));
+            Messages.Enqueue(new Received(m.Topic, Encoding.UTF8.GetString(m.Payload), m.Retain, props));
+            return Task.CompletedTask;
+        };
+    }
+
+    public async Task ConnectAsync(int port, string topicFilter, TimeSpan? timeout = null)
+    {
+        var options = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId(_clientId)
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
+            .WithCleanStart(false).WithSessionExpiryInterval(3600).Build();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            try
+            {
+                var result = await _client.ConnectAsync(options);
+                if (!result.IsSessionPresent)
+                    await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(topicFilter, MqttQualityOfServiceLevel.AtLeastOnce).Build());
+                return;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    public async Task DisconnectAsync()
+    {
+        if (_client.IsConnected) await _client.DisconnectAsync();
+    }
+
+    public async Task<Received[]> WaitForAsync(Func<Received[], bool> done, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var now = Messages.ToArray();
+            if (done(now)) return now;
+            await Task.Delay(50);
+        }
+        var got = Messages.ToArray();
+        throw new TimeoutException($"{what} not seen within {timeout}; got {got.Length}: {string.Join(" | ", got.TakeLast(5).Select(m => m.Topic + " " + m.Payload[..Math.Min(120, m.Payload.Length)]))}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DisconnectAsync();
+        _client.Dispose();
+    }
+}
