@@ -29,6 +29,7 @@ public sealed class MqttConnection : IAsyncDisposable
     private TaskCompletionSource _disconnected = NewSignal();
     private volatile string _state = "starting";
     private volatile string? _lastError;
+    private volatile string? _tlsRejection;
 
     /// <summary>Creates the connection; <see cref="RunAsync"/> connects.</summary>
     public MqttConnection(MqttOptions options, string deviceId, string version, TimeProvider time, ILogger logger)
@@ -56,7 +57,8 @@ public sealed class MqttConnection : IAsyncDisposable
                     ? TimeSpan.FromSeconds(options.AuthFailureBackoffSeconds) : null),
                 OnRetry = args =>
                 {
-                    _lastError = Describe(args.Outcome.Exception);
+                    _lastError = _tlsRejection is { } tls ? "TLS: " + tls : Describe(args.Outcome.Exception);
+                    _tlsRejection = null;
                     _state = IsAuthFailure(args.Outcome.Exception) ? "refused" : "reconnecting";
                     Log.MqttConnectFailed(_logger, _options.Host, _options.Port, _lastError, args.RetryDelay.TotalSeconds);
                     return default;
@@ -189,7 +191,12 @@ public sealed class MqttConnection : IAsyncDisposable
         var t = _options.Tls;
         tls.UseTls().WithTargetHost(string.IsNullOrEmpty(t.ServerName) ? _options.Host : t.ServerName);
         X509Certificate2? ca = string.IsNullOrEmpty(t.CaFile) ? null : X509CertificateLoader.LoadCertificateFromFile(t.CaFile);
-        tls.WithCertificateValidationHandler(ctx => TlsTrust.Validate(ctx.Certificate, ctx.SslPolicyErrors, ca));
+        string expected = string.IsNullOrEmpty(t.ServerName) ? _options.Host : t.ServerName;
+        tls.WithCertificateValidationHandler(ctx =>
+        {
+            _tlsRejection = TlsTrust.Check(ctx.Certificate, ctx.SslPolicyErrors, ca, expected);
+            return _tlsRejection is null;
+        });
         if (!string.IsNullOrEmpty(t.CertFile) && !string.IsNullOrEmpty(t.KeyFile))
             tls.WithClientCertificates([TlsTrust.LoadClientCertificate(t.CertFile, t.KeyFile)]);
     }
@@ -253,18 +260,20 @@ internal static class Secrets
 /// <summary>Broker certificate checks: a custom CA (when given) and the server name are both required.</summary>
 internal static class TlsTrust
 {
-    public static bool Validate(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2? ca)
+    /// <summary>Null when the broker certificate is acceptable, else why not (for the log).</summary>
+    public static string? Check(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2? ca, string expectedName)
     {
-        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
-            return false;
-        if (errors == SslPolicyErrors.None) return true;
-        if (ca is null) return false;
+        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable)) return "the broker sent no certificate";
+        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+            return $"broker certificate '{certificate.Subject}' is not valid for the name '{expectedName}'";
+        if (errors == SslPolicyErrors.None) return null;
+        if (ca is null) return $"broker certificate '{certificate.Subject}' is not trusted ({errors}); set mqtt.tls.caFile";
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(ca);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return chain.Build(leaf);
+        return chain.Build(leaf) ? null : $"broker certificate '{certificate.Subject}' is not signed by the CA in mqtt.tls.caFile";
     }
 
     public static X509Certificate2 LoadClientCertificate(string certFile, string keyFile)
