@@ -1,6 +1,18 @@
 using WorkerPool.Bench;
 
 // On-demand benchmarks; see docs/BENCHMARKS.md for the recorded runs.
-// Usage: dotnet run -c Release --project bench/WorkerPool.Bench -- [pipeline] [--repeats N]
-int repeats = args.SkipWhile(a => a != "--repeats").Skip(1).Select(int.Parse).FirstOrDefault(3);
-return await PipelineBench.RunAsync(Math.Clamp(repeats, 1, 10));
+// Usage: dotnet run -c Release --project bench/WorkerPool.Bench -- pipeline|outbox [--repeats N]
+string which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)) ?? "pipeline";
+int repeats = Math.Clamp(args.SkipWhile(a => a != "--repeats").Skip(1).Select(int.Parse).FirstOrDefault(3), 1, 10);
+return which switch
+{
+    "pipeline" => await PipelineBench.RunAsync(repeats),
+    "outbox" => await OutboxBench.RunAsync(repeats),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: WorkerPool.Bench pipeline|outbox [--repeats N]");
+    return 2;
+}

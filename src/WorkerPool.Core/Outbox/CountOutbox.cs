@@ -30,6 +30,7 @@ public sealed class CountOutbox : IDisposable
     private readonly ILiteCollection<BsonDocument> _records, _sequences, _meta;
     private long _count, _bytes, _dropped;
     private string? _lastError;
+    private OutboxEntry? _lastStored;
 
     private CountOutbox(string path, OutboxOptions options, TimeProvider time, ILogger logger, string? quarantined)
     {
@@ -83,33 +84,38 @@ public sealed class CountOutbox : IDisposable
     /// Returns the stored entry, or null when storage failed: then the record is held in memory and written,
     /// in order, before the next one.
     /// </summary>
-    public OutboxEntry? Append(CountRecord record)
+    public OutboxEntry? Append(CountRecord record) => AppendRange([record]) > 0 ? _lastStored : null;
+
+    /// <summary>
+    /// Stores several records in one durable transaction (one fsync), in order. Returns how many were stored now;
+    /// on a storage failure the rest are held in memory and written, in order, before the next append.
+    /// </summary>
+    public int AppendRange(IEnumerable<CountRecord> records)
     {
         lock (_lock)
         {
-            if (string.IsNullOrEmpty(record.MessageId)) record.MessageId = Guid.NewGuid().ToString();
-            _pending.Enqueue(record);
+            foreach (var record in records)
+            {
+                if (string.IsNullOrEmpty(record.MessageId)) record.MessageId = Guid.NewGuid().ToString();
+                _pending.Enqueue(record);
+            }
             while (_pending.Count > MaxPendingInMemory)
             {
                 var lost = _pending.Dequeue();
                 _dropped++;
                 Log.OutboxPendingOverflow(_logger, lost.CameraId, lost.MessageId);
             }
-            OutboxEntry? stored = null;
+            int stored;
             try
             {
-                while (_pending.TryPeek(out var next))
-                {
-                    stored = Persist(next);
-                    _pending.Dequeue();
-                }
+                stored = PersistPending();
                 _lastError = null;
             }
             catch (Exception ex) when (ex is IOException or LiteException or UnauthorizedAccessException)
             {
                 _lastError = ex.Message;
                 Log.OutboxWriteFailed(_logger, ex, _pending.Count);
-                return null;
+                return 0;
             }
             EnforceLimits();
             _signal.Writer.TryWrite(true);
@@ -182,27 +188,38 @@ public sealed class CountOutbox : IDisposable
         }
     }
 
-    private OutboxEntry Persist(CountRecord record)
+    /// <summary>Writes every pending record in one transaction, then forces it to disk.</summary>
+    private int PersistPending()
     {
-        long seq = _lastSeq.GetValueOrDefault(record.CameraId) + 1;
-        record.Seq = seq;
-        string payload = CountJsonContext.Serialize(record);
-        int bytes = System.Text.Encoding.UTF8.GetByteCount(payload);
+        if (_pending.Count == 0) return 0;
+        var seqs = new Dictionary<string, long>(_lastSeq, StringComparer.Ordinal);
+        var docs = new List<BsonDocument>(_pending.Count);
+        long bytes = 0;
         var now = _time.GetUtcNow().UtcDateTime;
-        var doc = new BsonDocument
+        foreach (var record in _pending)
         {
-            ["cam"] = record.CameraId,
-            ["seq"] = seq,
-            ["mid"] = record.MessageId,
-            ["at"] = now,
-            ["p"] = payload,
-            ["b"] = bytes,
-        };
+            long seq = seqs.GetValueOrDefault(record.CameraId) + 1;
+            seqs[record.CameraId] = seq;
+            record.Seq = seq;
+            string payload = CountJsonContext.Serialize(record);
+            int size = System.Text.Encoding.UTF8.GetByteCount(payload);
+            bytes += size;
+            docs.Add(new BsonDocument
+            {
+                ["cam"] = record.CameraId,
+                ["seq"] = seq,
+                ["mid"] = record.MessageId,
+                ["at"] = now,
+                ["p"] = payload,
+                ["b"] = size,
+            });
+        }
         _db.BeginTrans();
         try
         {
-            _records.Insert(doc);
-            _sequences.Upsert(new BsonDocument { ["_id"] = record.CameraId, ["last"] = seq });
+            _records.InsertBulk(docs);
+            foreach (var (camera, seq) in seqs)
+                if (seq != _lastSeq.GetValueOrDefault(camera)) _sequences.Upsert(new BsonDocument { ["_id"] = camera, ["last"] = seq });
             SetMeta("bytes", _bytes + bytes);
             _db.Commit();
         }
@@ -214,11 +231,13 @@ public sealed class CountOutbox : IDisposable
         // Commit reaches the OS; checkpoint and fsync reach the disk (power cuts, not only crashes).
         _db.Checkpoint();
         Fsync.Path(_path);
-        _lastSeq[record.CameraId] = seq;
+        foreach (var (camera, seq) in seqs) _lastSeq[camera] = seq;
         _sequenceFile.Write(_lastSeq);
-        _count++;
+        _count += docs.Count;
         _bytes += bytes;
-        return ToEntry(doc);
+        _lastStored = ToEntry(docs[^1]);
+        _pending.Clear();
+        return docs.Count;
     }
 
     private long DropOldestWhile(Func<BsonDocument, bool> condition)

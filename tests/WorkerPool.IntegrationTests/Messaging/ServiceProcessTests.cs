@@ -95,6 +95,7 @@ public sealed partial class ServiceProcessTests : IDisposable
         await late.ConnectAsync(_broker.Port, "workerpool/demo-01/status");
         var retained = await late.WaitForAsync(m => m.Length > 0, TimeSpan.FromSeconds(10), "retained status");
         Assert.True(retained[0].Retained);
+        Assert.Empty(SchemaCheck.Validate("status.schema.json", retained[0].Json));
         Assert.Equal("offline", retained[0].Json.GetProperty("state").GetString());
         Assert.Equal("lost", retained[0].Json.GetProperty("reason").GetString());
     }
@@ -121,6 +122,15 @@ public sealed partial class ServiceProcessTests : IDisposable
         var status = watcher.Messages.Last(x => x.Topic.EndsWith("/status", StringComparison.Ordinal)).Json;
         Assert.Equal("offline", status.GetProperty("state").GetString());
         Assert.Equal("shutdown", status.GetProperty("reason").GetString());
+
+        // Every payload matches the schema published in docs/schemas.
+        foreach (var m in watcher.Messages)
+        {
+            string schema = m.Topic.Contains("/counts/", StringComparison.Ordinal) ? "count-record.schema.json"
+                : m.Topic.EndsWith("/status", StringComparison.Ordinal) ? "status.schema.json" : "heartbeat.schema.json";
+            Assert.Empty(SchemaCheck.Validate(schema, m.Json));
+        }
+        Assert.Contains(watcher.Messages, m => m.Topic.Contains("/counts/", StringComparison.Ordinal));
     }
 
     [Fact]

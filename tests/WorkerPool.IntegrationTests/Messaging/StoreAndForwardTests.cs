@@ -100,6 +100,41 @@ public sealed class StoreAndForwardTests : IAsyncLifetime
         Assert.Equal("reconnecting", _connection.State);
     }
 
+    [Fact]
+    public async Task Heartbeats_AreNotQueuedWhileOffline_OnlyTheCurrentOneIsSentOnReconnect()
+    {
+        var config = new DeviceConfig { DeviceId = "dev-1", Mqtt = new MqttOptions { Port = _broker.Port, HeartbeatSeconds = 3 } };
+        config.Outbox.Path = _dir.File("outbox.db");
+        var pipeline = new WorkerPool.Pipeline.PipelineService(Microsoft.Extensions.Options.Options.Create(config), new WorkerPool.Pipeline.NullCountSink(),
+            TimeProvider.System, NullLoggerFactory.Instance); // not started: no cameras to report
+        var heartbeat = new HeartbeatPublisher(config, _connection, _outbox, _publisher, pipeline, new WorkerPool.Diagnostics.SystemMetrics(),
+            "test", "cfg", TimeProvider.System, _log);
+        await using var probe = new MqttProbe();
+        await probe.ConnectAsync(_broker.Port, "workerpool/dev-1/heartbeat");
+        StartDevice();
+        var beats = Task.Run(() => heartbeat.RunAsync(_stop.Token));
+        await probe.WaitForAsync(m => m.Length >= 2, TimeSpan.FromSeconds(15), "heartbeats while online");
+
+        var outageStart = DateTimeOffset.UtcNow;
+        _broker.Stop();
+        await Task.Delay(TimeSpan.FromSeconds(7)); // two heartbeats fall due while offline
+        _broker.Start();
+        var outageEnd = DateTimeOffset.UtcNow;
+        await probe.ConnectAsync(_broker.Port, "workerpool/dev-1/heartbeat");
+        int before = probe.Messages.Count;
+        await probe.WaitForAsync(m => m.Length > before, TimeSpan.FromSeconds(15), "heartbeat after reconnect");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        // Nothing made during the outage was kept and sent later: every heartbeat is from before or after it.
+        var times = probe.Messages.Select(m => m.Json.GetProperty("time").GetDateTimeOffset()).ToArray();
+        Assert.DoesNotContain(times, t => t > outageStart.AddSeconds(0.5) && t < outageEnd);
+        var after = probe.Messages.Skip(before).ToArray();
+        Assert.InRange(after.Length, 1, 2); // the reconnect one (and at most one periodic tick): no burst
+        Assert.Empty(SchemaCheck.Validate("heartbeat.schema.json", after[0].Json));
+        await pipeline.DisposeAsync();
+        _ = beats;
+    }
+
     public async Task DisposeAsync()
     {
         await _stop.CancelAsync();

@@ -87,6 +87,24 @@ public class ConfigValidationTests
     }
 
     [Fact]
+    public void Validate_BadMqttAndOutboxSettings_AreEachNamed()
+    {
+        string json = Valid.Replace("\"deviceId\": \"dev-1\",", """
+            "deviceId": "dev-1",
+            "mqtt": { "port": 70000, "topicPrefix": "fleet/#", "keepAliveSeconds": 0, "passwordFile": "/nonexistent/pw",
+                      "tls": { "enabled": true, "certFile": "/nonexistent/c.pem" } },
+            "outbox": { "path": "", "maxRecords": 0 },
+            """);
+        var paths = Errors(json).Select(e => e.Path).ToHashSet();
+        Assert.Superset(new HashSet<string> { "mqtt.port", "mqtt.topicPrefix", "mqtt.keepAliveSeconds", "mqtt.passwordFile",
+            "mqtt.tls.certFile", "mqtt.tls.keyFile", "outbox.path", "outbox.maxRecords" }, paths);
+    }
+
+    [Fact]
+    public void Validate_MqttDisabled_SkipsBrokerSettings() =>
+        Assert.Empty(Errors(Valid.Replace("\"deviceId\": \"dev-1\",", "\"deviceId\": \"dev-1\", \"mqtt\": { \"enabled\": false, \"port\": 0 },")));
+
+    [Fact]
     public void Parse_WrongType_NamesTheJsonPath()
     {
         var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(Valid.Replace("\"cores\": [0]", "\"cores\": \"zero\"")));
