@@ -191,6 +191,9 @@ public sealed class OutboxOptions
 
     /// <summary>Most payload bytes kept; beyond it the oldest records are dropped (counted and reported).</summary>
     public long MaxBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>Below this much free disk, records are held in memory instead of written (a full disk must not break the database).</summary>
+    public long MinFreeBytes { get; set; } = 4L * 1024 * 1024;
 }
 
 /// <summary>The MQTT broker and what the device publishes to it.</summary>

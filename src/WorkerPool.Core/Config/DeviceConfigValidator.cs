@@ -158,6 +158,7 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
         if (o.MaxRecords < 1) add("outbox.maxRecords", "must be at least 1");
         if (o.MaxAgeHours is <= 0 or > 24 * 365 * 10) add("outbox.maxAgeHours", "must be between 0 and 87600 (exclusive of 0)");
         if (o.MaxBytes < 64 * 1024) add("outbox.maxBytes", "must be at least 65536");
+        if (o.MinFreeBytes < 0) add("outbox.minFreeBytes", "must not be negative");
     }
 
     private static void ValidateMqtt(MqttOptions? m, Action<string, string> add)

@@ -68,6 +68,9 @@ internal static partial class Log
     [LoggerMessage(4003, LogLevel.Error, "Outbox memory buffer full: record {MessageId} of camera {CameraId} was lost")]
     public static partial void OutboxPendingOverflow(ILogger logger, string cameraId, string messageId);
 
+    [LoggerMessage(4005, LogLevel.Warning, "Outbox records are committed but could not be forced to disk; a power cut now could lose them")]
+    public static partial void OutboxSyncFailed(ILogger logger, Exception ex);
+
     [LoggerMessage(4004, LogLevel.Information, "Stored count record {CameraId} seq {Seq} ({MessageId})")]
     public static partial void OutboxAppended(ILogger logger, string cameraId, long seq, string messageId);
 

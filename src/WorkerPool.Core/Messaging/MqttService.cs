@@ -36,6 +36,7 @@ public sealed class MqttService(MqttConnection connection, OutboxPublisher publi
                 while (connection.IsConnected && await publisher.DrainOnceAsync(drain.Token).ConfigureAwait(false) > 0) { }
             }
             catch (OperationCanceledException) { }
+            catch (Exception ex) when (ex is IOException or LiteDB.LiteException) { } // stays in the outbox for next time
         }
         await _stop.CancelAsync().ConfigureAwait(false);
         try { await _running.ConfigureAwait(false); }

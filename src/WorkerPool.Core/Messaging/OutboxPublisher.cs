@@ -42,6 +42,13 @@ public sealed class OutboxPublisher(CountOutbox outbox, MqttConnection connectio
             {
                 return;
             }
+            catch (Exception ex) when (ex is IOException or LiteDB.LiteException)
+            {
+                // Storage trouble (disk full, failing card): the records stay; try again in a while, not in a loop.
+                Log.PublishInterrupted(logger, ex.Message);
+                try { await Task.Delay(TimeSpan.FromSeconds(5), time, cancellationToken).ConfigureAwait(false); }
+                catch (OperationCanceledException) { return; }
+            }
         }
     }
 

@@ -26,8 +26,9 @@ public sealed class CountOutbox : IDisposable
     private readonly Dictionary<string, long> _lastSeq = new(StringComparer.Ordinal);
     private readonly Queue<CountRecord> _pending = new();
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private readonly LiteDatabase _db;
-    private readonly ILiteCollection<BsonDocument> _records, _sequences, _meta;
+    private LiteDatabase _db;
+    private ILiteCollection<BsonDocument> _records, _sequences, _meta;
+    private bool _broken;
     private long _count, _bytes, _dropped;
     private string? _lastError;
     private OutboxEntry? _lastStored;
@@ -40,10 +41,7 @@ public sealed class CountOutbox : IDisposable
         _logger = logger;
         Quarantined = quarantined;
         _sequenceFile = new SequenceFile(path + ".seq");
-        _db = OpenDatabase(path);
-        _records = _db.GetCollection(Records, BsonAutoId.Int64);
-        _sequences = _db.GetCollection(Sequences);
-        _meta = _db.GetCollection(Meta);
+        (_db, _records, _sequences, _meta) = OpenCollections(path);
         _count = _records.LongCount();
         _bytes = MetaValue("bytes");
         _dropped = MetaValue("dropped");
@@ -113,6 +111,8 @@ public sealed class CountOutbox : IDisposable
             }
             catch (Exception ex) when (ex is IOException or LiteException or UnauthorizedAccessException)
             {
+                // LiteDB's file streams stay failed after an error such as ENOSPC: reopen before the next write.
+                _broken = true;
                 _lastError = ex.Message;
                 Log.OutboxWriteFailed(_logger, ex, _pending.Count);
                 return 0;
@@ -128,16 +128,18 @@ public sealed class CountOutbox : IDisposable
     {
         lock (_lock)
         {
+            EnsureOpen();
             return _records.Query().OrderBy("_id").Limit(max).ToList().Select(ToEntry).ToList();
         }
     }
 
-    /// <summary>Deletes records the broker acknowledged.</summary>
+    /// <summary>Deletes records the broker acknowledged (throws <see cref="IOException"/> when storage fails).</summary>
     public void Delete(IReadOnlyCollection<long> ids)
     {
         if (ids.Count == 0) return;
         lock (_lock)
         {
+            EnsureOpen();
             _db.BeginTrans();
             try
             {
@@ -154,9 +156,10 @@ public sealed class CountOutbox : IDisposable
                 SetMeta("bytes", _bytes);
                 _db.Commit();
             }
-            catch
+            catch (Exception ex) when (ex is IOException or LiteException)
             {
-                _db.Rollback();
+                _broken = true;
+                TryRollback();
                 throw;
             }
         }
@@ -192,6 +195,10 @@ public sealed class CountOutbox : IDisposable
     private int PersistPending()
     {
         if (_pending.Count == 0) return 0;
+        // Refuse before LiteDB hits ENOSPC mid-transaction: records wait in memory until there is room.
+        if (SystemMetrics.DiskFree(_path) is { } free && free < _options.MinFreeBytes)
+            throw new IOException($"disk almost full: {free} bytes free for {_path} (outbox.minFreeBytes is {_options.MinFreeBytes})");
+        EnsureOpen();
         var seqs = new Dictionary<string, long>(_lastSeq, StringComparer.Ordinal);
         var docs = new List<BsonDocument>(_pending.Count);
         long bytes = 0;
@@ -225,18 +232,27 @@ public sealed class CountOutbox : IDisposable
         }
         catch
         {
-            _db.Rollback();
+            TryRollback();
             throw;
         }
-        // Commit reaches the OS; checkpoint and fsync reach the disk (power cuts, not only crashes).
-        _db.Checkpoint();
-        Fsync.Path(_path);
+        // Committed: the records are stored (LiteDB replays its log after a crash). Account for them before the
+        // steps below, which may fail without un-storing anything.
         foreach (var (camera, seq) in seqs) _lastSeq[camera] = seq;
-        _sequenceFile.Write(_lastSeq);
         _count += docs.Count;
         _bytes += bytes;
         _lastStored = ToEntry(docs[^1]);
         _pending.Clear();
+        try
+        {
+            // Commit reaches the OS; checkpoint and fsync reach the disk (power cuts, not only crashes).
+            _db.Checkpoint();
+            Fsync.Path(_path);
+            _sequenceFile.Write(_lastSeq);
+        }
+        catch (Exception ex) when (ex is IOException or LiteException or UnauthorizedAccessException)
+        {
+            Log.OutboxSyncFailed(_logger, ex);
+        }
         return docs.Count;
     }
 
@@ -268,6 +284,30 @@ public sealed class CountOutbox : IDisposable
             if (take < batch.Count) break;
         }
         return dropped;
+    }
+
+    /// <summary>Reopens the database after a storage error left LiteDB's streams failed.</summary>
+    private void EnsureOpen()
+    {
+        if (!_broken) return;
+        try { _db.Dispose(); }
+        catch (Exception ex) when (ex is IOException or LiteException) { } // it is being replaced; its log replays on open
+        (_db, _records, _sequences, _meta) = OpenCollections(_path);
+        _count = _records.LongCount();
+        _bytes = MetaValue("bytes");
+        _broken = false;
+    }
+
+    private void TryRollback()
+    {
+        try { _db.Rollback(); }
+        catch (Exception ex) when (ex is IOException or LiteException) { _broken = true; }
+    }
+
+    private static (LiteDatabase, ILiteCollection<BsonDocument>, ILiteCollection<BsonDocument>, ILiteCollection<BsonDocument>) OpenCollections(string path)
+    {
+        var db = OpenDatabase(path);
+        return (db, db.GetCollection(Records, BsonAutoId.Int64), db.GetCollection(Sequences), db.GetCollection(Meta));
     }
 
     private long MetaValue(string key) => _meta.FindById(key)?["n"].AsInt64 ?? 0;
@@ -309,6 +349,10 @@ public sealed class CountOutbox : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        lock (_lock) _db.Dispose();
+        lock (_lock)
+        {
+            try { _db.Dispose(); }
+            catch (Exception ex) when (ex is IOException or LiteException) { Log.OutboxSyncFailed(_logger, ex); }
+        }
     }
 }

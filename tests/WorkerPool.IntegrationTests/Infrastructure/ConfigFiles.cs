@@ -10,6 +10,9 @@ public static class ConfigFiles
     {
         var root = JsonNode.Parse(File.ReadAllText(Repo.DemoConfig), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })!.AsObject();
         root["model"]!["manifest"] = Repo.Manifest;
+        // Each test has its own outbox, and no broker unless it starts one.
+        root["outbox"]!["path"] = dir.File("outbox.db");
+        root["mqtt"]!["enabled"] = false;
         foreach (var camera in root["cameras"]!.AsArray())
             camera!["url"] = Path.GetFullPath(Path.Combine(Repo.Path("device-config"), camera["url"]!.GetValue<string>()));
         edit(root);

@@ -16,6 +16,7 @@ public sealed partial class ServiceProcessTests : IDisposable
         c["counting"]!["windowSeconds"] = 1;
         c["cameras"]![0]!["fps"] = 5;
         c["outbox"]!["path"] = _dir.File("outbox.db");
+        c["mqtt"]!["enabled"] = true;
         c["mqtt"]!["port"] = _broker.Port;
         c["mqtt"]!["keepAliveSeconds"] = 2;
         c["mqtt"]!["heartbeatSeconds"] = 1;

@@ -18,15 +18,14 @@ public class RunCommandTests
         });
         await using var host = HostProcess.Start("run", "--config", config);
 
-        string first = await host.WaitForStderrAsync("Window closed on camera vtest", TimeSpan.FromSeconds(90));
-        Assert.Contains("\"framesProcessed\":", first, StringComparison.Ordinal);
-        int closedBefore = host.Stderr.Count(l => l.Contains("Window closed", StringComparison.Ordinal));
+        await host.WaitForStderrAsync("Stored count record vtest seq 1 ", TimeSpan.FromSeconds(90));
+        int closedBefore = host.Stderr.Count(l => l.Contains("Stored count record", StringComparison.Ordinal));
 
         host.Signal(SigTerm);
         int code = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(0, code);
-        Assert.True(host.Stderr.Count(l => l.Contains("Window closed", StringComparison.Ordinal)) > closedBefore,
+        Assert.True(host.Stderr.Count(l => l.Contains("Stored count record", StringComparison.Ordinal)) > closedBefore,
             "the open window was not closed at shutdown:\n" + host.Tail());
         Assert.DoesNotContain(host.Stderr, l => l.Contains("fail:", StringComparison.Ordinal) || l.Contains("crit:", StringComparison.Ordinal));
     }

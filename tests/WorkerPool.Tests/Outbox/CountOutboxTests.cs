@@ -141,6 +141,17 @@ public sealed class CountOutboxTests : IDisposable
     }
 
     [Fact]
+    public void Append_DiskBelowMinimumFree_HoldsRecordsInMemoryWithAClearError()
+    {
+        using var outbox = Open(new OutboxOptions { MinFreeBytes = long.MaxValue });
+        Assert.Null(outbox.Append(Record("a")));
+        Assert.Null(outbox.Append(Record("a")));
+        var stats = outbox.Stats();
+        Assert.Equal((0L, 2), (stats.Backlog, stats.PendingInMemory));
+        Assert.Contains("disk almost full", stats.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Append_WakesAWaitingReader()
     {
         using var outbox = Open();
