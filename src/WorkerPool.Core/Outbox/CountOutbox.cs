@@ -112,7 +112,7 @@ public sealed class CountOutbox : IDisposable
             catch (Exception ex) when (ex is IOException or LiteException or UnauthorizedAccessException)
             {
                 // LiteDB's file streams stay failed after an error such as ENOSPC: reopen before the next write.
-                _broken = true;
+                _broken |= ex is not DiskAlmostFullException;
                 _lastError = ex.Message;
                 Log.OutboxWriteFailed(_logger, ex, _pending.Count);
                 return 0;
@@ -197,7 +197,7 @@ public sealed class CountOutbox : IDisposable
         if (_pending.Count == 0) return 0;
         // Refuse before LiteDB hits ENOSPC mid-transaction: records wait in memory until there is room.
         if (SystemMetrics.DiskFree(_path) is { } free && free < _options.MinFreeBytes)
-            throw new IOException($"disk almost full: {free} bytes free for {_path} (outbox.minFreeBytes is {_options.MinFreeBytes})");
+            throw new DiskAlmostFullException($"disk almost full: {free} bytes free for {_path} (outbox.minFreeBytes is {_options.MinFreeBytes})");
         EnsureOpen();
         var seqs = new Dictionary<string, long>(_lastSeq, StringComparer.Ordinal);
         var docs = new List<BsonDocument>(_pending.Count);
@@ -356,3 +356,6 @@ public sealed class CountOutbox : IDisposable
         }
     }
 }
+
+/// <summary>The outbox refused to write because free disk space is below <see cref="OutboxOptions.MinFreeBytes"/>.</summary>
+public sealed class DiskAlmostFullException(string message) : IOException(message);
