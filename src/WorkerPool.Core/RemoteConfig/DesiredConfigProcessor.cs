@@ -1,0 +1,157 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using WorkerPool.Config;
+
+namespace WorkerPool.RemoteConfig;
+
+/// <summary>What the device answers on <c>config/reported</c> (retained).</summary>
+/// <param name="Version">The version this answer is about (the applied one for <c>applied</c>).</param>
+/// <param name="Status"><c>applied</c>, <c>rejected</c> or <c>ignored</c>.</param>
+/// <param name="Errors">Why, each with the path in the desired payload (e.g. <c>config.cameras[0].lines[0].to</c>).</param>
+/// <param name="EffectiveHash">SHA-256 (hex) of the canonical JSON of the config in effect after this message.</param>
+public sealed record ReportedConfig(long Version, string Status, IReadOnlyList<ConfigError> Errors, string EffectiveHash);
+
+/// <summary>
+/// Turns a desired-config message into a decision, with no side effect until everything checked out: size cap,
+/// JSON shape, fleet signature (when a key is set), versions that only move forward, a JSON Merge Patch onto the
+/// config in effect, and the same validator as start-up. An accepted change is applied through the caller's
+/// delegate and then persisted, so a restart comes back with it on top of the device-config file.
+/// </summary>
+public sealed class DesiredConfigProcessor
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private readonly string _statePath;
+    private readonly FleetSignature? _key;
+    private readonly int _maxPayloadBytes;
+    private readonly JsonObject _fileConfig;
+    private readonly string _baseDirectory;
+    private readonly Func<DeviceConfig, List<ConfigError>> _validate;
+    private JsonObject _overlay;
+
+    /// <summary>Creates the processor over the device-config file's content and the persisted state, if any.</summary>
+    /// <param name="validate">The start-up validator by default (model file checks included).</param>
+    public DesiredConfigProcessor(DeviceConfig fileConfig, string statePath, FleetSignature? key, int maxPayloadBytes,
+        Func<DeviceConfig, List<ConfigError>>? validate = null)
+    {
+        _validate = validate ?? (c => DeviceConfigValidator.Validate(c));
+        _statePath = statePath;
+        _key = key;
+        _maxPayloadBytes = maxPayloadBytes;
+        _baseDirectory = fileConfig.BaseDirectory;
+        _fileConfig = ToJson(fileConfig);
+        (AppliedVersion, _overlay) = LoadState(statePath);
+        Effective = FromJson(JsonMergePatch.Apply(_fileConfig, _overlay));
+    }
+
+    /// <summary>The device id, which a remote config cannot change (it names the device's topics).</summary>
+    public string DeviceId => Effective.DeviceId;
+
+    /// <summary>The highest version applied so far (0 before any).</summary>
+    public long AppliedVersion { get; private set; }
+
+    /// <summary>The config in effect: the file with every applied change on top.</summary>
+    public DeviceConfig Effective { get; private set; }
+
+    /// <summary>Hash of the config in effect.</summary>
+    public string EffectiveHash => Hash(ToJson(Effective));
+
+    /// <summary>
+    /// Handles one desired-config payload. <paramref name="apply"/> is called with the new config only when it
+    /// passed every check; it returns errors when applying failed (then nothing is persisted).
+    /// </summary>
+    public ReportedConfig Process(ReadOnlySpan<byte> payload, Func<DeviceConfig, IReadOnlyList<ConfigError>> apply)
+    {
+        if (payload.Length > _maxPayloadBytes)
+            return Rejected(0, new ConfigError("$", $"payload is {payload.Length} bytes, more than mqtt.maxPayloadBytes ({_maxPayloadBytes})"));
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(payload.ToArray(), new JsonDocumentOptions { MaxDepth = 64 }); }
+        catch (JsonException ex) { return Rejected(0, new ConfigError("$", "not valid JSON: " + ex.Message.Split(" Path:", 2)[0])); }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return Rejected(0, new ConfigError("$", "must be an object {\"version\": N, \"config\": {…}}"));
+            long version = 0;
+            var errors = new List<ConfigError>();
+            if (!root.TryGetProperty("version", out var v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out version) || version < 1)
+                errors.Add(new("version", "must be an integer of at least 1"));
+            if (!root.TryGetProperty("config", out var patch) || patch.ValueKind != JsonValueKind.Object)
+                errors.Add(new("config", "must be an object with the fields to change"));
+            foreach (var p in root.EnumerateObject())
+                if (p.Name is not ("version" or "config" or "signature")) errors.Add(new(p.Name, "unknown field"));
+            if (errors.Count > 0) return Rejected(version, [.. errors]);
+
+            if (_key is not null)
+            {
+                string? signature = root.TryGetProperty("signature", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+                if (signature is null) return Rejected(version, new ConfigError("signature", "is required: this device only accepts configs signed with the fleet key"));
+                if (!_key.Verify(FleetSignature.ConfigBytes(DeviceId, version, patch), signature))
+                    return Rejected(version, new ConfigError("signature", "does not verify against the fleet key for this device and version"));
+            }
+            if (version <= AppliedVersion)
+                return new ReportedConfig(version, "ignored", [new("version", $"{version} is not newer than the applied version {AppliedVersion}")], EffectiveHash);
+
+            var patchNode = JsonNode.Parse(patch.GetRawText())!.AsObject();
+            if (patchNode.ContainsKey("deviceId")) return Rejected(version, new ConfigError("config.deviceId", "cannot be changed remotely (it names the device's topics)"));
+            var overlay = JsonMergePatch.Apply(_overlay, patchNode);
+            DeviceConfig candidate;
+            try { candidate = FromJson(JsonMergePatch.Apply(_fileConfig, overlay)); }
+            catch (ConfigException ex) { return Rejected(version, [.. ex.Errors.Select(e => e with { Path = "config" + e.Path.TrimStart('$') })]); }
+            var invalid = _validate(candidate);
+            if (invalid.Count > 0) return Rejected(version, [.. invalid.Select(e => e with { Path = "config." + e.Path })]);
+
+            var failed = apply(candidate);
+            if (failed.Count > 0) return Rejected(version, [.. failed]);
+            SaveState(_statePath, version, overlay);
+            (_overlay, AppliedVersion, Effective) = (overlay, version, candidate);
+            return new ReportedConfig(version, "applied", [], EffectiveHash);
+        }
+    }
+
+    private ReportedConfig Rejected(long version, params ConfigError[] errors) => new(version, "rejected", errors, EffectiveHash);
+
+    private DeviceConfig FromJson(JsonObject json)
+    {
+        var config = ConfigLoader.Parse(json.ToJsonString());
+        config.BaseDirectory = _baseDirectory;
+        return config;
+    }
+
+    private static JsonObject ToJson(DeviceConfig config) =>
+        JsonSerializer.SerializeToNode(config, Config.ConfigJsonContext.Default.DeviceConfig)!.AsObject();
+
+    private static string Hash(JsonObject json)
+    {
+        using var doc = JsonDocument.Parse(json.ToJsonString());
+        return Convert.ToHexStringLower(SHA256.HashData(CanonicalJson.Bytes(doc.RootElement)));
+    }
+
+    private static (long Version, JsonObject Overlay) LoadState(string path)
+    {
+        if (!File.Exists(path)) return (0, []);
+        try
+        {
+            var node = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            return (node["version"]!.GetValue<long>(), node["overlay"]!.AsObject().DeepClone().AsObject());
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NullReferenceException or FormatException)
+        {
+            // A damaged state file must not stop the device: it starts from the device-config file alone.
+            File.Move(path, path + ".corrupt", overwrite: true);
+            return (0, []);
+        }
+    }
+
+    private static void SaveState(string path, long version, JsonObject overlay)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var state = new JsonObject { ["version"] = version, ["overlay"] = overlay.DeepClone() };
+        string temp = path + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            stream.Write(System.Text.Encoding.UTF8.GetBytes(state.ToJsonString(Indented)));
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+    }
+}
