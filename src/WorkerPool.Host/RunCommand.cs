@@ -3,18 +3,26 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using System.Reflection;
-using System.Security.Cryptography;
 using WorkerPool.Config;
 using WorkerPool.Diagnostics;
 using WorkerPool.Messaging;
 using WorkerPool.Outbox;
 using WorkerPool.Pipeline;
+using WorkerPool.RemoteConfig;
 
 namespace WorkerPool.Host;
 
 /// <summary><c>run --config FILE</c>: the service under the generic host (systemd-aware).</summary>
 internal static class RunCommand
 {
+    /// <summary>The fleet key, or null when none is set or it does not parse (the validator then names the error).</summary>
+    private static FleetSignature? FleetKey(DeviceConfig config)
+    {
+        if (config.Security?.FleetPublicKey is not { Length: > 0 } pem) return null;
+        try { return FleetSignature.FromPublicKeyPem(pem); }
+        catch (ArgumentException) { return null; }
+    }
+
     /// <summary>The product version (informational version without the build metadata).</summary>
     public static string Version() =>
         (typeof(RunCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0").Split('+')[0];
@@ -22,7 +30,15 @@ internal static class RunCommand
     public static async Task<int> ExecuteAsync(FileInfo configFile, CancellationToken token)
     {
         DeviceConfig config;
-        try { config = ConfigLoader.Load(configFile.FullName); }
+        DesiredConfigProcessor remote;
+        try
+        {
+            var file = ConfigLoader.Load(configFile.FullName);
+            // Remote changes applied earlier are persisted beside the outbox and come back on top of the file.
+            string state = Path.Combine(Path.GetDirectoryName(file.ResolvePath(file.Outbox.Path))!, "remote-config.json");
+            remote = new DesiredConfigProcessor(file, state, FleetKey(file), file.Mqtt.MaxPayloadBytes);
+            config = remote.Effective;
+        }
         catch (ConfigException ex)
         {
             await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
@@ -37,7 +53,7 @@ internal static class RunCommand
         builder.Services.AddSingleton<IValidateOptions<DeviceConfig>, DeviceConfigValidator>();
         builder.Services.AddOptions<DeviceConfig>().Configure(config.CopyTo).ValidateOnStart();
         string version = Version();
-        string configVersion = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(configFile.FullName)))[..12];
+        string ConfigVersion() => $"{remote.AppliedVersion}:{remote.EffectiveHash[..12]}";
         builder.Services.AddSingleton<SystemMetrics>();
         builder.Services.AddSingleton(sp => CountOutbox.Open(config.ResolvePath(config.Outbox.Path), config.Outbox,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Outbox")));
@@ -48,8 +64,11 @@ internal static class RunCommand
         builder.Services.AddSingleton(sp => new OutboxPublisher(sp.GetRequiredService<CountOutbox>(), sp.GetRequiredService<MqttConnection>(),
             config.Mqtt.BatchSize, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Mqtt")));
         builder.Services.AddSingleton(sp => new HeartbeatPublisher(config, sp.GetRequiredService<MqttConnection>(), sp.GetRequiredService<CountOutbox>(),
-            sp.GetRequiredService<OutboxPublisher>(), sp.GetRequiredService<PipelineService>(), sp.GetRequiredService<SystemMetrics>(), version, configVersion,
+            sp.GetRequiredService<OutboxPublisher>(), sp.GetRequiredService<PipelineService>(), sp.GetRequiredService<SystemMetrics>(), version, ConfigVersion,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Mqtt")));
+        builder.Services.AddSingleton(remote);
+        builder.Services.AddSingleton(sp => new RemoteConfigService(sp.GetRequiredService<MqttConnection>(), remote,
+            sp.GetRequiredService<PipelineService>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.RemoteConfig")));
         // Hosted services stop in reverse order: the pipeline first (its last window goes to the outbox), then MQTT.
         if (config.Mqtt.Enabled) builder.Services.AddHostedService<MqttService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PipelineService>());

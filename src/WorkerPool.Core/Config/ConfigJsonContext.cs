@@ -12,4 +12,7 @@ namespace WorkerPool.Config;
     WriteIndented = true)]
 [JsonSerializable(typeof(DeviceConfig))]
 [JsonSerializable(typeof(ModelManifest))]
+[JsonSerializable(typeof(OutboxOptions))]
+[JsonSerializable(typeof(MqttOptions))]
+[JsonSerializable(typeof(SecurityOptions))]
 internal sealed partial class ConfigJsonContext : JsonSerializerContext;

@@ -26,6 +26,9 @@ public sealed class DeviceConfig
     /// <summary>The MQTT broker connection and telemetry.</summary>
     public MqttOptions Mqtt { get; set; } = new();
 
+    /// <summary>Who may change this device remotely.</summary>
+    public SecurityOptions Security { get; set; } = new();
+
     /// <summary>The cameras this device reads, each with its own lines and zones.</summary>
     public List<CameraOptions> Cameras { get; set; } = [];
 
@@ -47,6 +50,7 @@ public sealed class DeviceConfig
         target.Counting = Counting;
         target.Outbox = Outbox;
         target.Mqtt = Mqtt;
+        target.Security = Security;
         target.Cameras = Cameras;
         target.BaseDirectory = BaseDirectory;
     }
@@ -240,6 +244,16 @@ public sealed class MqttOptions
 
     /// <summary>TLS settings.</summary>
     public MqttTlsOptions Tls { get; set; } = new();
+
+    /// <summary>Largest desired-config or command payload accepted; bigger ones are rejected unread.</summary>
+    public int MaxPayloadBytes { get; set; } = 256 * 1024;
+}
+
+/// <summary>Authentication of remote configs.</summary>
+public sealed class SecurityOptions
+{
+    /// <summary>PEM ECDSA P-256 public key of the fleet; when set, desired configs must carry a valid signature.</summary>
+    public string? FleetPublicKey { get; set; }
 }
 
 /// <summary>TLS to the broker.</summary>

@@ -43,6 +43,11 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
         ValidateCameras(config.Cameras, Add);
         ValidateOutbox(config.Outbox, Add);
         ValidateMqtt(config.Mqtt, Add);
+        if (config.Security?.FleetPublicKey is { Length: > 0 } pem)
+        {
+            try { using var key = RemoteConfig.FleetSignature.FromPublicKeyPem(pem); }
+            catch (ArgumentException ex) { Add("security.fleetPublicKey", ex.Message); }
+        }
 
         if (checkModel && config.Model is not null && !errors.Any(e => e.Path.StartsWith("model", StringComparison.Ordinal)))
             ModelInspector.Check(config, errors);
@@ -173,6 +178,7 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
         if (m.KeepAliveSeconds is < 1 or > 3600) add("mqtt.keepAliveSeconds", "must be between 1 and 3600");
         if (m.HeartbeatSeconds is < 1 or > 86400) add("mqtt.heartbeatSeconds", "must be between 1 and 86400");
         if (m.BatchSize is < 1 or > 10_000) add("mqtt.batchSize", "must be between 1 and 10000");
+        if (m.MaxPayloadBytes is < 1024 or > 16 * 1024 * 1024) add("mqtt.maxPayloadBytes", "must be between 1024 and 16777216");
         if (m.MaxBackoffSeconds is < 1 or > 3600) add("mqtt.maxBackoffSeconds", "must be between 1 and 3600");
         if (m.AuthFailureBackoffSeconds is < 1 or > 86400) add("mqtt.authFailureBackoffSeconds", "must be between 1 and 86400");
         if (m.PasswordFile is { Length: > 0 } pf && !File.Exists(pf)) add("mqtt.passwordFile", $"'{pf}' does not exist");

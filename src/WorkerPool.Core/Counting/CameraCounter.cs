@@ -21,8 +21,8 @@ public sealed class CameraCounter
     private readonly object _lock = new();
     private readonly ReorderBuffer _reorder = new();
     private readonly ByteTracker _tracker;
-    private readonly LineCounter[] _lines;
-    private readonly ZoneCounter[] _zones;
+    private LineCounter[] _lines;
+    private ZoneCounter[] _zones;
     private readonly OccupancyStats[] _zoneTotals;
     private readonly int[] _occupancy;
     private readonly WindowAggregator _window;
@@ -69,6 +69,24 @@ public sealed class CameraCounter
     public void Accept(InferenceResult result)
     {
         lock (_lock) _reorder.Push(result, _process);
+    }
+
+    /// <summary>
+    /// Moves the camera's lines and zones to new geometry at the next frame, keeping the open window's counts.
+    /// Only possible when the line and zone ids (and their order) stay the same; returns false otherwise.
+    /// Tracks must be seen on a side of a moved line before they can cross it, so moving a line never counts.
+    /// </summary>
+    public bool TryUpdateGeometry(CameraOptions camera, CountingOptions counting)
+    {
+        lock (_lock)
+        {
+            if (!camera.Lines.Select(l => l.Id).SequenceEqual(_lines.Select(l => l.Id))
+                || !camera.Zones.Select(z => z.Id).SequenceEqual(_zones.Select(z => z.Id)))
+                return false;
+            _lines = camera.Lines.Select(l => new LineCounter(l, counting.LineHysteresis)).ToArray();
+            _zones = camera.Zones.Select(z => new ZoneCounter(z)).ToArray();
+            return true;
+        }
     }
 
     /// <summary>Closes the open window if the clock has passed its end by more than <paramref name="grace"/>.</summary>

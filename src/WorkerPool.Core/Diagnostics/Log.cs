@@ -97,4 +97,13 @@ internal static partial class Log
 
     [LoggerMessage(5007, LogLevel.Debug, "Heartbeat not sent: {Error}")]
     public static partial void HeartbeatFailed(ILogger logger, string error);
+
+    [LoggerMessage(5008, LogLevel.Error, "Handling a message on {Topic} failed")]
+    public static partial void MessageHandlerFailed(ILogger logger, Exception ex, string topic);
+
+    [LoggerMessage(5100, LogLevel.Information, "Desired config version {Version}: {Status}")]
+    public static partial void DesiredConfigApplied(ILogger logger, long version, string status);
+
+    [LoggerMessage(5101, LogLevel.Warning, "Desired config version {Version} {Status}: {Errors}")]
+    public static partial void DesiredConfigRefused(ILogger logger, long version, string status, string errors);
 }

@@ -14,7 +14,7 @@ namespace WorkerPool.Messaging;
 /// (re)connect. Heartbeats are never queued: offline, they are simply not sent.
 /// </summary>
 public sealed class HeartbeatPublisher(DeviceConfig config, MqttConnection connection, CountOutbox outbox, OutboxPublisher publisher,
-    PipelineService pipeline, SystemMetrics system, string version, string configVersion, TimeProvider time, ILogger logger)
+    PipelineService pipeline, SystemMetrics system, string version, Func<string> configVersion, TimeProvider time, ILogger logger)
 {
     private readonly string _outboxPath = config.ResolvePath(config.Outbox.Path);
 
@@ -67,7 +67,7 @@ public sealed class HeartbeatPublisher(DeviceConfig config, MqttConnection conne
             Math.Round(w.Metrics.LatencyP50Ms, 2), Math.Round(w.Metrics.LatencyP99Ms, 2))).ToArray() ?? [];
         var o = outbox.Stats();
         return new HeartbeatPayload(
-            config.DeviceId, now, version, configVersion, connection.BootTime, Math.Round((now - connection.BootTime).TotalSeconds, 1),
+            config.DeviceId, now, version, configVersion(), connection.BootTime, Math.Round((now - connection.BootTime).TotalSeconds, 1),
             new SystemPayload(system.Load1(), Environment.ProcessorCount, Environment.WorkingSet, SystemMetrics.DiskFree(_outboxPath),
                 system.Temperatures().Select(t => new TemperaturePayload(t.Zone, t.Type, t.Celsius)).ToArray()),
             cameras, workers, running?.Pool.QueueDepth ?? 0,

@@ -25,6 +25,7 @@ public sealed class MqttConnection : IAsyncDisposable
     private readonly IMqttClient _client;
     private readonly ResiliencePipeline _connect;
     private readonly object _gate = new();
+    private readonly Dictionary<string, Func<MqttApplicationMessage, Task>> _subscriptions = new(StringComparer.Ordinal);
     private TaskCompletionSource _connected = NewSignal();
     private TaskCompletionSource _disconnected = NewSignal();
     private volatile string _state = "starting";
@@ -43,6 +44,7 @@ public sealed class MqttConnection : IAsyncDisposable
         BootTime = time.GetUtcNow();
         _client = new MqttClientFactory().CreateMqttClient();
         _client.DisconnectedAsync += OnDisconnectedAsync;
+        _client.ApplicationMessageReceivedAsync += OnMessageAsync;
         _connect = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
@@ -84,6 +86,12 @@ public sealed class MqttConnection : IAsyncDisposable
 
     /// <summary>Raised after each successful connect (and the online status), e.g. to send a heartbeat at once.</summary>
     public event Func<Task>? Connected;
+
+    /// <summary>Handles messages on <paramref name="topic"/> (QoS 1), subscribed on every connect. Register before <see cref="RunAsync"/>.</summary>
+    public void Subscribe(string topic, Func<MqttApplicationMessage, Task> handler)
+    {
+        lock (_gate) _subscriptions[topic] = handler;
+    }
 
     /// <summary>Completes when connected (at once if already).</summary>
     public Task WaitConnectedAsync(CancellationToken cancellationToken)
@@ -136,6 +144,14 @@ public sealed class MqttConnection : IAsyncDisposable
         var result = await _client.ConnectAsync(BuildOptions(), cancellationToken).ConfigureAwait(false);
         if (result.ResultCode != MqttClientConnectResultCode.Success) throw new MqttRefusedException(result.ResultCode, result.ReasonString);
         await PublishAsync(StatusMessage("online", null), cancellationToken).ConfigureAwait(false);
+        string[] topics;
+        lock (_gate) topics = [.. _subscriptions.Keys];
+        if (topics.Length > 0)
+        {
+            var subscribe = new MqttClientSubscribeOptionsBuilder();
+            foreach (var topic in topics) subscribe.WithTopicFilter(topic, MqttQualityOfServiceLevel.AtLeastOnce);
+            await _client.SubscribeAsync(subscribe.Build(), cancellationToken).ConfigureAwait(false);
+        }
         _state = "connected";
         _lastError = null;
         Log.MqttConnected(_logger, _options.Host, _options.Port, _client.Options.ClientId);
@@ -144,6 +160,19 @@ public sealed class MqttConnection : IAsyncDisposable
         {
             try { await handler().ConfigureAwait(false); }
             catch (Exception ex) when (ex is not OperationCanceledException) { Log.MqttShutdownFailed(_logger, ex.Message); }
+        }
+    }
+
+    private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
+    {
+        Func<MqttApplicationMessage, Task>? handler;
+        lock (_gate) _subscriptions.TryGetValue(e.ApplicationMessage.Topic, out handler);
+        if (handler is null) return;
+        try { await handler(e.ApplicationMessage).ConfigureAwait(false); }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bad message must never take the session down.
+            Log.MessageHandlerFailed(_logger, ex, e.ApplicationMessage.Topic);
         }
     }
 
@@ -228,6 +257,7 @@ public sealed class MqttConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _client.DisconnectedAsync -= OnDisconnectedAsync;
+        _client.ApplicationMessageReceivedAsync -= OnMessageAsync;
         if (_client.IsConnected)
         {
             try { await _client.DisconnectAsync().ConfigureAwait(false); }

@@ -8,10 +8,15 @@ namespace WorkerPool.Messaging;
 /// the pipeline (registered before it), so the window closed at shutdown is stored, then sent if the broker is
 /// reachable within a few seconds, and the retained status goes to offline.
 /// </summary>
-public sealed class MqttService(MqttConnection connection, OutboxPublisher publisher, HeartbeatPublisher heartbeat, ILogger<MqttService> logger) : IHostedService, IDisposable
+/// <param name="remoteConfig">Taken so that its subscription is registered before the first connect.</param>
+public sealed class MqttService(MqttConnection connection, OutboxPublisher publisher, HeartbeatPublisher heartbeat, ILogger<MqttService> logger,
+    RemoteConfig.RemoteConfigService? remoteConfig = null) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private Task _running = Task.CompletedTask;
+
+    /// <summary>Remote configuration, when enabled.</summary>
+    public RemoteConfig.RemoteConfigService? RemoteConfig => remoteConfig;
 
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)

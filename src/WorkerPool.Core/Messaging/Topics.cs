@@ -14,4 +14,10 @@ public sealed class Topics(string prefix, string deviceId)
 
     /// <summary>Heartbeats (QoS 0, not retained, never queued).</summary>
     public string Heartbeat => $"{Root}/heartbeat";
+
+    /// <summary>Desired config, published retained by the fleet side; the device subscribes.</summary>
+    public string ConfigDesired => $"{Root}/config/desired";
+
+    /// <summary>The device's answer to the latest desired config (QoS 1, retained).</summary>
+    public string ConfigReported => $"{Root}/config/reported";
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,32 +10,108 @@ namespace WorkerPool.Pipeline;
 
 /// <summary>
 /// Runs the counting pipeline inside the generic host: models are loaded in <see cref="StartAsync"/> (the
-/// service is not ready before), and <see cref="StopAsync"/> finishes queued frames and closes open windows.
+/// service is not ready before), <see cref="StopAsync"/> finishes queued frames and closes open windows, and
+/// <see cref="ApplyAsync"/> takes a new config without restarting the process.
 /// </summary>
 public sealed class PipelineService(IOptions<DeviceConfig> options, ICountSink sink, TimeProvider time, ILoggerFactory loggers) : IHostedService, IAsyncDisposable
 {
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private DeviceConfig _config = options.Value;
     private CountingPipeline? _pipeline;
 
     /// <summary>The running pipeline (null before start), for health and telemetry.</summary>
     public CountingPipeline? Pipeline => _pipeline;
 
+    /// <summary>The config the pipeline runs with.</summary>
+    public DeviceConfig Config => _config;
+
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var config = options.Value;
-        var model = ModelInspector.Resolve(config);
-        var detectors = new OnnxDetectorFactory(model, (float)config.Model.ScoreThreshold, (float)config.Model.NmsThreshold, loggers.CreateLogger("WorkerPool.Inference"));
-        _pipeline = new CountingPipeline(config, CountingPipeline.CamerasOf(config), detectors, new FrameSourceFactory(time), sink, PipelineMode.Live, time, loggers);
+        _pipeline = Build(_config);
         _pipeline.Start();
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Applies a validated config. Moved lines and zones (same ids) take effect at the next frame with no camera
+    /// touched and the open windows kept; any other counting, camera, tracker, pool or model change rebuilds the
+    /// pipeline (open windows are closed and stored first, so no count is lost). Outbox, MQTT and security
+    /// settings are read at start only: a change to them is refused with an error.
+    /// </summary>
+    public async Task<IReadOnlyList<ConfigError>> ApplyAsync(DeviceConfig next)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var current = _config;
+            var refused = new List<ConfigError>();
+            if (Json(current.Outbox) != Json(next.Outbox)) refused.Add(new("config.outbox", "is read at start only: change it in the device-config file and restart"));
+            if (Json(current.Mqtt) != Json(next.Mqtt)) refused.Add(new("config.mqtt", "is read at start only: change it in the device-config file and restart"));
+            if (Json(current.Security) != Json(next.Security)) refused.Add(new("config.security", "cannot be changed remotely"));
+            if (refused.Count > 0) return refused;
+
+            if (_pipeline is not null && OnlyGeometryChanged(current, next)
+                && next.Cameras.Where(c => c.Enabled).All(c => _pipeline.Counters.TryGetValue(c.Id, out var counter) && counter.TryUpdateGeometry(c, next.Counting)))
+            {
+                _config = next;
+                return [];
+            }
+            if (_pipeline is not null) await _pipeline.DisposeAsync().ConfigureAwait(false);
+            _config = next;
+            _pipeline = Build(next);
+            _pipeline.Start();
+            return [];
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private CountingPipeline Build(DeviceConfig config)
+    {
+        var model = ModelInspector.Resolve(config);
+        var detectors = new OnnxDetectorFactory(model, (float)config.Model.ScoreThreshold, (float)config.Model.NmsThreshold, loggers.CreateLogger("WorkerPool.Inference"));
+        return new CountingPipeline(config, CountingPipeline.CamerasOf(config), detectors, new FrameSourceFactory(time), sink, PipelineMode.Live, time, loggers);
+    }
+
+    /// <summary>True when the configs differ at most in line and zone geometry and the line hysteresis.</summary>
+    private static bool OnlyGeometryChanged(DeviceConfig a, DeviceConfig b) => Json(WithoutGeometry(a)) == Json(WithoutGeometry(b));
+
+    private static DeviceConfig WithoutGeometry(DeviceConfig config)
+    {
+        var copy = ConfigLoader.Parse(Json(config));
+        copy.Counting.LineHysteresis = 0;
+        foreach (var camera in copy.Cameras)
+        {
+            foreach (var line in camera.Lines) (line.From, line.To) = ([], []);
+            foreach (var zone in camera.Zones) zone.Polygon = [];
+        }
+        return copy;
+    }
+
+    private static string Json<T>(T value) where T : class =>
+        JsonSerializer.Serialize(value, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)ConfigJsonContext.Default.GetTypeInfo(typeof(T))!);
+
     /// <inheritdoc />
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_pipeline is not null) await _pipeline.DisposeAsync().ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_pipeline is not null) await _pipeline.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => _pipeline?.DisposeAsync() ?? ValueTask.CompletedTask;
+    public async ValueTask DisposeAsync()
+    {
+        if (_pipeline is not null) await _pipeline.DisposeAsync().ConfigureAwait(false);
+        _gate.Dispose();
+    }
 }

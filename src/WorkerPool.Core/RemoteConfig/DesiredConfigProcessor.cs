@@ -60,12 +60,17 @@ public sealed class DesiredConfigProcessor
     /// Handles one desired-config payload. <paramref name="apply"/> is called with the new config only when it
     /// passed every check; it returns errors when applying failed (then nothing is persisted).
     /// </summary>
-    public ReportedConfig Process(ReadOnlySpan<byte> payload, Func<DeviceConfig, IReadOnlyList<ConfigError>> apply)
+    public ReportedConfig Process(ReadOnlySpan<byte> payload, Func<DeviceConfig, IReadOnlyList<ConfigError>> apply) =>
+        // The delegate completes synchronously, so waiting here cannot deadlock.
+        ProcessAsync(payload.ToArray(), c => Task.FromResult(apply(c))).GetAwaiter().GetResult();
+
+    /// <summary>As <see cref="Process"/>, with an asynchronous apply (restarting cameras or the pool takes time).</summary>
+    public async Task<ReportedConfig> ProcessAsync(byte[] payload, Func<DeviceConfig, Task<IReadOnlyList<ConfigError>>> apply)
     {
         if (payload.Length > _maxPayloadBytes)
             return Rejected(0, new ConfigError("$", $"payload is {payload.Length} bytes, more than mqtt.maxPayloadBytes ({_maxPayloadBytes})"));
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(payload.ToArray(), new JsonDocumentOptions { MaxDepth = 64 }); }
+        try { doc = JsonDocument.Parse(payload, new JsonDocumentOptions { MaxDepth = 64 }); }
         catch (JsonException ex) { return Rejected(0, new ConfigError("$", "not valid JSON: " + ex.Message.Split(" Path:", 2)[0])); }
         using (doc)
         {
@@ -100,7 +105,7 @@ public sealed class DesiredConfigProcessor
             var invalid = _validate(candidate);
             if (invalid.Count > 0) return Rejected(version, [.. invalid.Select(e => e with { Path = "config." + e.Path })]);
 
-            var failed = apply(candidate);
+            var failed = await apply(candidate).ConfigureAwait(false);
             if (failed.Count > 0) return Rejected(version, [.. failed]);
             SaveState(_statePath, version, overlay);
             (_overlay, AppliedVersion, Effective) = (overlay, version, candidate);

@@ -56,6 +56,10 @@ public sealed class MqttProbe : IAsyncDisposable
         }
     }
 
+    public Task PublishAsync(string topic, string payload, bool retain) =>
+        _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag(retain).Build());
+
     public async Task DisconnectAsync()
     {
         if (_client.IsConnected) await _client.DisconnectAsync();

@@ -108,7 +108,7 @@ public sealed class StoreAndForwardTests : IAsyncLifetime
         var pipeline = new WorkerPool.Pipeline.PipelineService(Microsoft.Extensions.Options.Options.Create(config), new WorkerPool.Pipeline.NullCountSink(),
             TimeProvider.System, NullLoggerFactory.Instance); // not started: no cameras to report
         var heartbeat = new HeartbeatPublisher(config, _connection, _outbox, _publisher, pipeline, new WorkerPool.Diagnostics.SystemMetrics(),
-            "test", "cfg", TimeProvider.System, _log);
+            "test", () => "cfg", TimeProvider.System, _log);
         await using var probe = new MqttProbe();
         await probe.ConnectAsync(_broker.Port, "workerpool/dev-1/heartbeat");
         StartDevice();

@@ -1,0 +1,66 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Protocol;
+using WorkerPool.Diagnostics;
+using WorkerPool.Messaging;
+using WorkerPool.Pipeline;
+
+namespace WorkerPool.RemoteConfig;
+
+/// <summary>
+/// Listens on <c>config/desired</c> (retained by the fleet side, so a device that was offline gets the latest on
+/// connect), decides with <see cref="DesiredConfigProcessor"/>, applies through <see cref="PipelineService"/>,
+/// and answers on <c>config/reported</c> (retained).
+/// </summary>
+public sealed class RemoteConfigService : IDisposable
+{
+    private readonly MqttConnection _connection;
+    private readonly DesiredConfigProcessor _processor;
+    private readonly PipelineService _pipeline;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _one = new(1, 1);
+
+    /// <summary>Registers the subscription; it is made on every connect.</summary>
+    public RemoteConfigService(MqttConnection connection, DesiredConfigProcessor processor, PipelineService pipeline, ILogger logger)
+    {
+        _connection = connection;
+        _processor = processor;
+        _pipeline = pipeline;
+        _logger = logger;
+        connection.Subscribe(connection.Topics.ConfigDesired, OnDesiredAsync);
+    }
+
+    private async Task OnDesiredAsync(MqttApplicationMessage message)
+    {
+        var payload = message.Payload;
+        if (payload.Length == 0) return; // a cleared retained message: nothing desired
+        await _one.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var reported = await _processor.ProcessAsync(payload.ToArray(), _pipeline.ApplyAsync).ConfigureAwait(false);
+            if (reported.Status == "applied") Log.DesiredConfigApplied(_logger, reported.Version, reported.Status);
+            else Log.DesiredConfigRefused(_logger, reported.Version, reported.Status, string.Join("; ", reported.Errors));
+            await _connection.PublishAsync(new MqttApplicationMessageBuilder()
+                .WithTopic(_connection.Topics.ConfigReported)
+                .WithPayload(JsonSerializer.SerializeToUtf8Bytes(reported, RemoteConfigJsonContext.Default.ReportedConfig))
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                .WithRetainFlag(true)
+                .WithContentType("application/json")
+                .Build(), CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            _one.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _one.Dispose();
+}
+
+/// <summary>Source-generated JSON for the reported config.</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(ReportedConfig))]
+public sealed partial class RemoteConfigJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

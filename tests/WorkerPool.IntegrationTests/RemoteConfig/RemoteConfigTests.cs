@@ -1,0 +1,90 @@
+using System.Text.Json.Nodes;
+using WorkerPool.IntegrationTests.Infrastructure;
+
+namespace WorkerPool.IntegrationTests.RemoteConfig;
+
+/// <summary>Desired config over a real Mosquitto to the real service: applied live, refused precisely, persisted.</summary>
+public sealed class RemoteConfigTests : IDisposable
+{
+    private const int SigTerm = 15;
+    private readonly TempDir _dir = new();
+    private readonly MosquittoBroker _broker = new();
+    private JsonObject _camera = null!;
+
+    private string Config() => ConfigFiles.DeriveFromDemo(_dir, "remote.json", c =>
+    {
+        c["counting"]!["windowSeconds"] = 1;
+        c["cameras"]![0]!["fps"] = 5;
+        c["mqtt"]!["enabled"] = true;
+        c["mqtt"]!["port"] = _broker.Port;
+        c["mqtt"]!["heartbeatSeconds"] = 1;
+        _camera = c["cameras"]![0]!.DeepClone().AsObject();
+    });
+
+    private string Desired(long version, Action<JsonObject> editCamera)
+    {
+        var camera = _camera.DeepClone().AsObject();
+        editCamera(camera);
+        return new JsonObject { ["version"] = version, ["config"] = new JsonObject { ["cameras"] = new JsonArray(camera) } }.ToJsonString();
+    }
+
+    private static int Stored(HostProcess host) => host.Stderr.Count(l => l.Contains("Stored count record", StringComparison.Ordinal));
+
+    [Fact]
+    public async Task DesiredConfig_LineMovedIsAppliedLiveInvalidOneIsRejectedAndARestartKeepsTheApplied()
+    {
+        _broker.Start();
+        string config = Config();
+        await using var fleet = new MqttProbe();
+        await fleet.ConnectAsync(_broker.Port, "workerpool/demo-01/config/reported");
+        const string desired = "workerpool/demo-01/config/desired";
+
+        await using (var host = HostProcess.Start("run", "--config", config))
+        {
+            await host.WaitForStderrAsync("MQTT connected", TimeSpan.FromSeconds(90));
+            await host.WaitForStderrAsync("Stored count record vtest", TimeSpan.FromSeconds(30));
+
+            await fleet.PublishAsync(desired, Desired(1, c => c["lines"]![0]!["from"] = new JsonArray(0.3, 0.0)), retain: true);
+            var applied = await fleet.WaitForAsync(m => m.Any(x => x.Json.GetProperty("version").GetInt64() == 1), TimeSpan.FromSeconds(30), "reported v1");
+            var r1 = applied.Last().Json;
+            Assert.Equal("applied", r1.GetProperty("status").GetString());
+            Assert.Equal(0, r1.GetProperty("errors").GetArrayLength());
+            Assert.True(applied.Last().Retained || fleet.Messages.Count == 1);
+
+            // The camera was not restarted, and counting goes on.
+            int stored = Stored(host);
+            await Task.Delay(TimeSpan.FromSeconds(2.5));
+            Assert.True(Stored(host) > stored);
+            Assert.Single(host.Stderr, l => l.Contains("Camera vtest connected", StringComparison.Ordinal));
+
+            await fleet.PublishAsync(desired, Desired(2, c => c["lines"]![0]!["to"] = new JsonArray(0.5, 1.5)), retain: true);
+            var rejected = await fleet.WaitForAsync(m => m.Any(x => x.Json.GetProperty("version").GetInt64() == 2), TimeSpan.FromSeconds(30), "reported v2");
+            var r2 = rejected.Last().Json;
+            Assert.Equal("rejected", r2.GetProperty("status").GetString());
+            Assert.Equal("config.cameras[0].lines[0].to", r2.GetProperty("errors")[0].GetProperty("path").GetString());
+            Assert.Equal(r1.GetProperty("effectiveHash").GetString(), r2.GetProperty("effectiveHash").GetString()); // running config unchanged
+            stored = Stored(host);
+            await Task.Delay(TimeSpan.FromSeconds(2.5));
+            Assert.True(Stored(host) > stored, "the service stopped counting after a rejected config");
+
+            host.Signal(SigTerm);
+            Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        }
+
+        // After a restart the applied version 1 is still in effect (the retained desired is the rejected v2).
+        await using var heartbeats = new MqttProbe();
+        await heartbeats.ConnectAsync(_broker.Port, "workerpool/demo-01/heartbeat");
+        await using var again = HostProcess.Start("run", "--config", config);
+        var beat = await heartbeats.WaitForAsync(m => m.Length > 0, TimeSpan.FromSeconds(90), "heartbeat after restart");
+        Assert.StartsWith("1:", beat[0].Json.GetProperty("configVersion").GetString(), StringComparison.Ordinal);
+        Assert.Contains("0.3", File.ReadAllText(_dir.File("remote-config.json")), StringComparison.Ordinal);
+        again.Signal(SigTerm);
+        Assert.Equal(0, await again.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    public void Dispose()
+    {
+        _broker.Dispose();
+        _dir.Dispose();
+    }
+}
