@@ -63,20 +63,32 @@ public sealed class RemoteConfigTests : IDisposable
             Assert.Equal("rejected", r2.GetProperty("status").GetString());
             Assert.Equal("config.cameras[0].lines[0].to", r2.GetProperty("errors")[0].GetProperty("path").GetString());
             Assert.Equal(r1.GetProperty("effectiveHash").GetString(), r2.GetProperty("effectiveHash").GetString()); // running config unchanged
+            Assert.Empty(SchemaCheck.Validate("config-reported.schema.json", r1));
+            Assert.Empty(SchemaCheck.Validate("config-reported.schema.json", r2));
             stored = Stored(host);
             await Task.Delay(TimeSpan.FromSeconds(2.5));
             Assert.True(Stored(host) > stored, "the service stopped counting after a rejected config");
+
+            // A window-length change rebuilds the pipeline (open windows stored first) and counting resumes.
+            await fleet.PublishAsync(desired, """{"version": 3, "config": {"counting": {"windowSeconds": 2}}}""", retain: true);
+            var r3 = (await fleet.WaitForAsync(m => m.Any(x => x.Json.GetProperty("version").GetInt64() == 3), TimeSpan.FromSeconds(60), "reported v3")).Last().Json;
+            Assert.Equal("applied", r3.GetProperty("status").GetString());
+            stored = Stored(host);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (Stored(host) <= stored && DateTime.UtcNow < deadline) await Task.Delay(200);
+            Assert.True(Stored(host) > stored, "no window after the rebuild");
+            Assert.Equal(2, host.Stderr.Count(l => l.Contains("Camera vtest connected", StringComparison.Ordinal)));
 
             host.Signal(SigTerm);
             Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         }
 
-        // After a restart the applied version 1 is still in effect (the retained desired is the rejected v2).
+        // After a restart the applied changes are still in effect (and the retained v3 is ignored as already applied).
         await using var heartbeats = new MqttProbe();
         await heartbeats.ConnectAsync(_broker.Port, "workerpool/demo-01/heartbeat");
         await using var again = HostProcess.Start("run", "--config", config);
         var beat = await heartbeats.WaitForAsync(m => m.Length > 0, TimeSpan.FromSeconds(90), "heartbeat after restart");
-        Assert.StartsWith("1:", beat[0].Json.GetProperty("configVersion").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("3:", beat[0].Json.GetProperty("configVersion").GetString(), StringComparison.Ordinal);
         Assert.Contains("0.3", File.ReadAllText(_dir.File("remote-config.json")), StringComparison.Ordinal);
         again.Signal(SigTerm);
         Assert.Equal(0, await again.WaitForExitAsync(TimeSpan.FromSeconds(60)));
