@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using System.Reflection;
+using WorkerPool.Commands;
 using WorkerPool.Config;
 using WorkerPool.Diagnostics;
 using WorkerPool.Messaging;
@@ -69,6 +70,9 @@ internal static class RunCommand
         builder.Services.AddSingleton(remote);
         builder.Services.AddSingleton(sp => new RemoteConfigService(sp.GetRequiredService<MqttConnection>(), remote,
             sp.GetRequiredService<PipelineService>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.RemoteConfig")));
+        builder.Services.AddSingleton(sp => new CommandService(sp.GetRequiredService<MqttConnection>(), remote, FleetKey(config), config.Mqtt.MaxPayloadBytes,
+            sp.GetRequiredService<PipelineService>(), sp.GetRequiredService<OutboxPublisher>(), sp.GetRequiredService<CountOutbox>(),
+            sp.GetRequiredService<HeartbeatPublisher>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Commands")));
         // Hosted services stop in reverse order: the pipeline first (its last window goes to the outbox), then MQTT.
         if (config.Mqtt.Enabled) builder.Services.AddHostedService<MqttService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PipelineService>());

@@ -106,4 +106,7 @@ internal static partial class Log
 
     [LoggerMessage(5101, LogLevel.Warning, "Desired config version {Version} {Status}: {Errors}")]
     public static partial void DesiredConfigRefused(ILogger logger, long version, string status, string errors);
+
+    [LoggerMessage(5200, LogLevel.Warning, "Command {Name} refused: {Reason}")]
+    public static partial void CommandRejected(ILogger logger, string name, string reason);
 }

@@ -87,7 +87,10 @@ public sealed class MqttConnection : IAsyncDisposable
     /// <summary>Raised after each successful connect (and the online status), e.g. to send a heartbeat at once.</summary>
     public event Func<Task>? Connected;
 
-    /// <summary>Handles messages on <paramref name="topic"/> (QoS 1), subscribed on every connect. Register before <see cref="RunAsync"/>.</summary>
+    /// <summary>
+    /// Handles messages on <paramref name="topic"/> (QoS 1; a trailing <c>/+</c> matches one more level), subscribed on
+    /// every connect. Register before <see cref="RunAsync"/>.
+    /// </summary>
     public void Subscribe(string topic, Func<MqttApplicationMessage, Task> handler)
     {
         lock (_gate) _subscriptions[topic] = handler;
@@ -166,7 +169,16 @@ public sealed class MqttConnection : IAsyncDisposable
     private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
         Func<MqttApplicationMessage, Task>? handler;
-        lock (_gate) _subscriptions.TryGetValue(e.ApplicationMessage.Topic, out handler);
+        string topic = e.ApplicationMessage.Topic;
+        lock (_gate)
+        {
+            if (!_subscriptions.TryGetValue(topic, out handler))
+            {
+                // "a/b/+" filters: one more level below "a/b/".
+                int slash = topic.LastIndexOf('/');
+                if (slash > 0) _subscriptions.TryGetValue(topic[..slash] + "/+", out handler);
+            }
+        }
         if (handler is null) return;
         try { await handler(e.ApplicationMessage).ConfigureAwait(false); }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -9,14 +9,18 @@ namespace WorkerPool.Messaging;
 /// reachable within a few seconds, and the retained status goes to offline.
 /// </summary>
 /// <param name="remoteConfig">Taken so that its subscription is registered before the first connect.</param>
+/// <param name="commands">Likewise.</param>
 public sealed class MqttService(MqttConnection connection, OutboxPublisher publisher, HeartbeatPublisher heartbeat, ILogger<MqttService> logger,
-    RemoteConfig.RemoteConfigService? remoteConfig = null) : IHostedService, IDisposable
+    RemoteConfig.RemoteConfigService? remoteConfig = null, Commands.CommandService? commands = null) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private Task _running = Task.CompletedTask;
 
     /// <summary>Remote configuration, when enabled.</summary>
     public RemoteConfig.RemoteConfigService? RemoteConfig => remoteConfig;
+
+    /// <summary>Remote commands, when enabled.</summary>
+    public Commands.CommandService? Commands => commands;
 
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)

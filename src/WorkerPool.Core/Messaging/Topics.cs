@@ -18,6 +18,9 @@ public sealed class Topics(string prefix, string deviceId)
     /// <summary>Desired config, published retained by the fleet side; the device subscribes.</summary>
     public string ConfigDesired => $"{Root}/config/desired";
 
+    /// <summary>Commands: <c>cmd/{name}</c>, MQTT 5 request/response.</summary>
+    public string Commands => $"{Root}/cmd/+";
+
     /// <summary>The device's answer to the latest desired config (QoS 1, retained).</summary>
     public string ConfigReported => $"{Root}/config/reported";
 }

@@ -34,6 +34,8 @@ public sealed class CountingPipeline : IAsyncDisposable
     private readonly Channel<InferenceResult> _results = Channel.CreateUnbounded<InferenceResult>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, CameraCounter> _counters = new(StringComparer.Ordinal);
     private readonly List<CameraReader> _readers = [];
+    private readonly Dictionary<string, Func<CameraReader>> _newReader = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _restart = new(1, 1);
     private readonly List<FramePool> _framePools = [];
     private readonly Dictionary<string, FrameGate> _gates = new(StringComparer.Ordinal);
     private Task? _consumer;
@@ -60,7 +62,8 @@ public sealed class CountingPipeline : IAsyncDisposable
             _framePools.Add(frames);
             var gate = new FrameGate(camera.Id, camera.Fps, _queue);
             _gates[camera.Id] = gate;
-            _readers.Add(new CameraReader(camera, uri, sources, frames, gate, realtime: mode == PipelineMode.Live, time, captureLogger));
+            _newReader[camera.Id] = () => new CameraReader(camera, uri, sources, frames, gate, realtime: mode == PipelineMode.Live, time, captureLogger);
+            _readers.Add(_newReader[camera.Id]());
         }
     }
 
@@ -89,10 +92,37 @@ public sealed class CountingPipeline : IAsyncDisposable
     public InferencePool Pool => _pool;
 
     /// <summary>Camera states.</summary>
-    public IReadOnlyList<CameraStatus> CameraStatus() => _readers.Select(r => r.Status()).ToArray();
+    public IReadOnlyList<CameraStatus> CameraStatus()
+    {
+        lock (_readers) return _readers.Select(r => r.Status()).ToArray();
+    }
 
     /// <summary>Completes when every camera reader has stopped (replay: the video ended).</summary>
-    public Task CamerasCompletion => Task.WhenAll(_readers.Select(r => r.Completion));
+    public Task CamerasCompletion
+    {
+        get { lock (_readers) return Task.WhenAll(_readers.Select(r => r.Completion).ToArray()); }
+    }
+
+    /// <summary>Stops one camera's reader and starts a fresh one (a remote command); the others are not touched.</summary>
+    /// <returns>False when there is no such camera.</returns>
+    public async Task<bool> RestartCameraAsync(string cameraId)
+    {
+        if (!_newReader.TryGetValue(cameraId, out var create)) return false;
+        await _restart.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            int index = _readers.FindIndex(r => r.Id == cameraId);
+            await _readers[index].DisposeAsync().ConfigureAwait(false);
+            var fresh = create();
+            lock (_readers) _readers[index] = fresh;
+            fresh.Start();
+            return true;
+        }
+        finally
+        {
+            _restart.Release();
+        }
+    }
 
     /// <summary>Loads the models (throws if a worker cannot) and starts the cameras.</summary>
     public void Start()
@@ -153,5 +183,6 @@ public sealed class CountingPipeline : IAsyncDisposable
         if (_ticker is not null) await _ticker.DisposeAsync().ConfigureAwait(false);
         foreach (var counter in _counters.Values) counter.Flush();
         foreach (var frames in _framePools) frames.Dispose();
+        _restart.Dispose();
     }
 }

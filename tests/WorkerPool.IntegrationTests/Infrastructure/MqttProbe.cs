@@ -28,6 +28,11 @@ public sealed class MqttProbe : IAsyncDisposable
         _client.ApplicationMessageReceivedAsync += e =>
         {
             var m = e.ApplicationMessage;
+            if (m.CorrelationData is { Length: > 0 } c && _replies.TryRemove(Encoding.UTF8.GetString(c), out var waiter))
+            {
+                waiter.TrySetResult(JsonDocument.Parse(Encoding.UTF8.GetString(m.Payload)).RootElement.Clone());
+                return Task.CompletedTask;
+            }
             var props = (m.UserProperties ?? []).ToDictionary(p => p.Name, p => Encoding.UTF8.GetString(p.ValueBuffer.Span));
             Messages.Enqueue(new Received(m.Topic, Encoding.UTF8.GetString(m.Payload), m.Retain, props));
             return Task.CompletedTask;
@@ -59,6 +64,27 @@ public sealed class MqttProbe : IAsyncDisposable
     public Task PublishAsync(string topic, string payload, bool retain) =>
         _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag(retain).Build());
+
+    /// <summary>MQTT 5 request/response: publishes with a response topic and correlation data, waits for the reply.</summary>
+    public async Task<JsonElement> RequestAsync(string topic, string payload, TimeSpan timeout)
+    {
+        string responseTopic = $"probe/{_clientId}/reply";
+        if (!_subscribedReplies)
+        {
+            await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(responseTopic, MqttQualityOfServiceLevel.AtLeastOnce).Build());
+            _subscribedReplies = true;
+        }
+        string correlation = Guid.NewGuid().ToString("N");
+        var pending = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _replies[correlation] = pending;
+        await _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithResponseTopic(responseTopic).WithCorrelationData(Encoding.UTF8.GetBytes(correlation)).Build());
+        return await pending.Task.WaitAsync(timeout);
+    }
+
+    private bool _subscribedReplies;
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<JsonElement>> _replies = new();
 
     public async Task DisconnectAsync()
     {

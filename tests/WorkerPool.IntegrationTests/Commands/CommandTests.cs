@@ -1,0 +1,76 @@
+using WorkerPool.IntegrationTests.Infrastructure;
+
+namespace WorkerPool.IntegrationTests.Commands;
+
+/// <summary>Commands with MQTT 5 request/response against the real service over a real Mosquitto.</summary>
+public sealed class CommandTests : IDisposable
+{
+    private const int SigTerm = 15;
+    private readonly TempDir _dir = new();
+    private readonly MosquittoBroker _broker = new();
+
+    [Fact]
+    public async Task Commands_EachAnswersAndBadOnesGetAnErrorReply()
+    {
+        _broker.Start();
+        string config = ConfigFiles.DeriveFromDemo(_dir, "cmd.json", c =>
+        {
+            c["counting"]!["windowSeconds"] = 1;
+            c["cameras"]![0]!["fps"] = 5;
+            c["mqtt"]!["enabled"] = true;
+            c["mqtt"]!["port"] = _broker.Port;
+        });
+        await using var host = HostProcess.Start("run", "--config", config);
+        await host.WaitForStderrAsync("MQTT connected", TimeSpan.FromSeconds(90));
+        await using var operatorClient = new MqttProbe();
+        await operatorClient.ConnectAsync(_broker.Port, "unused/#");
+        var timeout = TimeSpan.FromSeconds(20);
+        const string cmd = "workerpool/demo-01/cmd/";
+
+        var ping = await operatorClient.RequestAsync(cmd + "ping", "", timeout);
+        Assert.True(ping.GetProperty("ok").GetBoolean());
+        Assert.True(ping.GetProperty("result").GetProperty("pong").GetBoolean());
+
+        var configReply = await operatorClient.RequestAsync(cmd + "get-config", "{}", timeout);
+        Assert.Equal("demo-01", configReply.GetProperty("result").GetProperty("deviceId").GetString());
+
+        await host.WaitForStderrAsync("Stored count record", TimeSpan.FromSeconds(30));
+        var stats = await operatorClient.RequestAsync(cmd + "get-stats", "{}", timeout);
+        var workers = stats.GetProperty("result").GetProperty("workers");
+        Assert.Equal(2, workers.GetArrayLength());
+        Assert.True(workers[0].GetProperty("latencyP99Ms").GetDouble() > 0);
+
+        var flush = await operatorClient.RequestAsync(cmd + "flush-outbox", "{}", timeout);
+        Assert.Equal(0, flush.GetProperty("result").GetProperty("backlog").GetInt64());
+
+        var restart = await operatorClient.RequestAsync(cmd + "restart-camera", """{"camera": "vtest"}""", timeout);
+        Assert.True(restart.GetProperty("ok").GetBoolean());
+        await host.WaitForStderrAsync("Camera vtest connected", timeout);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (host.Stderr.Count(l => l.Contains("Camera vtest connected", StringComparison.Ordinal)) < 2 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Equal(2, host.Stderr.Count(l => l.Contains("Camera vtest connected", StringComparison.Ordinal)));
+
+        var noCamera = await operatorClient.RequestAsync(cmd + "restart-camera", """{"camera": "nope"}""", timeout);
+        Assert.False(noCamera.GetProperty("ok").GetBoolean());
+        Assert.Contains("no camera 'nope'", noCamera.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        var unknown = await operatorClient.RequestAsync(cmd + "format-disk", "{}", timeout);
+        Assert.Contains("unknown command 'format-disk'", unknown.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        var malformed = await operatorClient.RequestAsync(cmd + "ping", "{ nope", timeout);
+        Assert.Contains("malformed request", malformed.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        // A burst is cut off by the rate limit, with an error reply rather than silence.
+        var burst = await Task.WhenAll(Enumerable.Range(0, 25).Select(_ => operatorClient.RequestAsync(cmd + "ping", "", timeout)));
+        Assert.Contains(burst, r => r.TryGetProperty("error", out var e) && e.GetString()!.StartsWith("rate limited", StringComparison.Ordinal));
+
+        host.Signal(SigTerm);
+        Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    public void Dispose()
+    {
+        _broker.Dispose();
+        _dir.Dispose();
+    }
+}
