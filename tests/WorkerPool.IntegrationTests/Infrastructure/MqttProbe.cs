@@ -61,6 +61,10 @@ public sealed class MqttProbe : IAsyncDisposable
         }
     }
 
+    public Task PublishAsync(string topic, byte[] payload, bool retain) =>
+        _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag(retain).Build());
+
     public Task PublishAsync(string topic, string payload, bool retain) =>
         _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag(retain).Build());
