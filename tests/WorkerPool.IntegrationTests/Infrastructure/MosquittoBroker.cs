@@ -42,6 +42,14 @@ public sealed class MosquittoBroker : IDisposable
 
     public int Port { get; }
 
+    /// <summary>A broker from a whole config text (the port is given to it), e.g. the shipped TLS example.</summary>
+    public static MosquittoBroker FromConfig(Func<int, string> config)
+    {
+        var broker = new MosquittoBroker();
+        File.WriteAllText(broker._dir.File("mosquitto.conf"), config(broker.Port) + $"\nuser {Environment.UserName}\nlog_dest file {broker._dir.File("mosquitto.log")}\n");
+        return broker;
+    }
+
     public string LogText => File.Exists(_dir.File("mosquitto.log")) ? File.ReadAllText(_dir.File("mosquitto.log")) : "";
 
     public MosquittoBroker Start()
