@@ -25,6 +25,6 @@ internal static class Cli
             result.GetValue(rConfig)!, result.GetValue(camera)!, result.GetValue(video)!, result.GetValue(model),
             result.GetValue(framesOut), result.GetValue(annotate)), token));
 
-        return new RootCommand("WorkerPool: people counting on edge devices") { run, replay };
+        return new RootCommand("WorkerPool: people counting on edge devices") { run, replay, FleetCommands.Build() };
     }
 }
