@@ -23,9 +23,10 @@ public sealed class CameraCounter
     private readonly ByteTracker _tracker;
     private LineCounter[] _lines;
     private ZoneCounter[] _zones;
-    private readonly OccupancyStats[] _zoneTotals;
-    private readonly int[] _occupancy;
-    private readonly WindowAggregator _window;
+    private readonly string _deviceId;
+    private OccupancyStats[] _zoneTotals;
+    private int[] _occupancy;
+    private WindowAggregator _window;
     private readonly Action<CountRecord> _onRecord;
     private readonly Action<InferenceResult> _process;
     private long _lastProcessedAdmit = -1;
@@ -34,6 +35,7 @@ public sealed class CameraCounter
     public CameraCounter(string deviceId, CameraOptions camera, TrackerOptions tracker, CountingOptions counting, Action<CountRecord> onRecord)
     {
         CameraId = camera.Id;
+        _deviceId = deviceId;
         _tracker = new ByteTracker(tracker);
         _lines = camera.Lines.Select(l => new LineCounter(l, counting.LineHysteresis)).ToArray();
         _zones = camera.Zones.Select(z => new ZoneCounter(z)).ToArray();
@@ -72,20 +74,25 @@ public sealed class CameraCounter
     }
 
     /// <summary>
-    /// Moves the camera's lines and zones to new geometry at the next frame, keeping the open window's counts.
-    /// Only possible when the line and zone ids (and their order) stay the same; returns false otherwise.
-    /// Tracks must be seen on a side of a moved line before they can cross it, so moving a line never counts.
+    /// Takes new lines, zones and window settings at the next frame, without touching the camera or the tracker.
+    /// Lines and zones moved under the same ids (same window length) keep the open window's counts; otherwise the
+    /// open window is closed and stored first (so its counts are not lost) and a new one starts. Tracks must be
+    /// seen on a side of a moved line before they can cross it, so moving a line never counts by itself.
     /// </summary>
-    public bool TryUpdateGeometry(CameraOptions camera, CountingOptions counting)
+    public void Reconfigure(CameraOptions camera, CountingOptions counting)
     {
         lock (_lock)
         {
-            if (!camera.Lines.Select(l => l.Id).SequenceEqual(_lines.Select(l => l.Id))
-                || !camera.Zones.Select(z => z.Id).SequenceEqual(_zones.Select(z => z.Id)))
-                return false;
+            bool sameShape = camera.Lines.Select(l => l.Id).SequenceEqual(_lines.Select(l => l.Id))
+                && camera.Zones.Select(z => z.Id).SequenceEqual(_zones.Select(z => z.Id))
+                && _window.Length == TimeSpan.FromSeconds(counting.WindowSeconds);
             _lines = camera.Lines.Select(l => new LineCounter(l, counting.LineHysteresis)).ToArray();
             _zones = camera.Zones.Select(z => new ZoneCounter(z)).ToArray();
-            return true;
+            if (sameShape) return;
+            if (_window.Flush() is { } record) _onRecord(record);
+            _window = new WindowAggregator(_deviceId, CameraId, counting.WindowSeconds, camera.Lines.Select(l => l.Id).ToArray(), camera.Zones.Select(z => z.Id).ToArray());
+            _zoneTotals = new OccupancyStats[_zones.Length];
+            _occupancy = new int[_zones.Length];
         }
     }
 

@@ -27,6 +27,9 @@ public sealed class WindowAggregator
         _zones = new OccupancyStats[_zoneIds.Length];
     }
 
+    /// <summary>Window length.</summary>
+    public TimeSpan Length => _length;
+
     /// <summary>Start of the open window, or <see cref="DateTimeOffset.MinValue"/> before the first frame.</summary>
     public DateTimeOffset WindowStart => _start;
 

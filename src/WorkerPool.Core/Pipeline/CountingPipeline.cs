@@ -34,7 +34,8 @@ public sealed class CountingPipeline : IAsyncDisposable
     private readonly Channel<InferenceResult> _results = Channel.CreateUnbounded<InferenceResult>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, CameraCounter> _counters = new(StringComparer.Ordinal);
     private readonly List<CameraReader> _readers = [];
-    private readonly Dictionary<string, Func<CameraReader>> _newReader = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Func<CameraOptions, CameraUri, CameraReader>> _newReader = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (CameraOptions Camera, CameraUri Uri)> _sources = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _restart = new(1, 1);
     private readonly List<FramePool> _framePools = [];
     private readonly Dictionary<string, FrameGate> _gates = new(StringComparer.Ordinal);
@@ -62,8 +63,9 @@ public sealed class CountingPipeline : IAsyncDisposable
             _framePools.Add(frames);
             var gate = new FrameGate(camera.Id, camera.Fps, _queue);
             _gates[camera.Id] = gate;
-            _newReader[camera.Id] = () => new CameraReader(camera, uri, sources, frames, gate, realtime: mode == PipelineMode.Live, time, captureLogger);
-            _readers.Add(_newReader[camera.Id]());
+            _newReader[camera.Id] = (c, u) => new CameraReader(c, u, sources, frames, gate, realtime: mode == PipelineMode.Live, time, captureLogger);
+            _sources[camera.Id] = (camera, uri);
+            _readers.Add(_newReader[camera.Id](camera, uri));
         }
     }
 
@@ -103,17 +105,26 @@ public sealed class CountingPipeline : IAsyncDisposable
         get { lock (_readers) return Task.WhenAll(_readers.Select(r => r.Completion).ToArray()); }
     }
 
-    /// <summary>Stops one camera's reader and starts a fresh one (a remote command); the others are not touched.</summary>
+    /// <summary>
+    /// Stops one camera's reader and starts a fresh one, with new source settings when given (a remote config or
+    /// command); the other cameras, the pool and the camera's counting are not touched.
+    /// </summary>
     /// <returns>False when there is no such camera.</returns>
-    public async Task<bool> RestartCameraAsync(string cameraId)
+    public async Task<bool> RestartCameraAsync(string cameraId, CameraOptions? camera = null, CameraUri? uri = null)
     {
         if (!_newReader.TryGetValue(cameraId, out var create)) return false;
         await _restart.WaitAsync().ConfigureAwait(false);
         try
         {
+            if (camera is not null && uri is not null)
+            {
+                _sources[cameraId] = (camera, uri);
+                _gates[cameraId].Fps = camera.Fps;
+            }
             int index = _readers.FindIndex(r => r.Id == cameraId);
             await _readers[index].DisposeAsync().ConfigureAwait(false);
-            var fresh = create();
+            var (options, source) = _sources[cameraId];
+            var fresh = create(options, source);
             lock (_readers) _readers[index] = fresh;
             fresh.Start();
             return true;

@@ -34,10 +34,11 @@ public sealed class PipelineService(IOptions<DeviceConfig> options, ICountSink s
     }
 
     /// <summary>
-    /// Applies a validated config. Moved lines and zones (same ids) take effect at the next frame with no camera
-    /// touched and the open windows kept; any other counting, camera, tracker, pool or model change rebuilds the
-    /// pipeline (open windows are closed and stored first, so no count is lost). Outbox, MQTT and security
-    /// settings are read at start only: a change to them is refused with an error.
+    /// Applies a validated config, touching as little as it can: lines, zones and window settings go to the
+    /// cameras' counters at the next frame (moved lines keep the open window; other changes close and store it
+    /// first); a camera whose source settings changed restarts alone. Added or removed cameras, tracker, pool or
+    /// model changes rebuild the pipeline (open windows are stored first, so no count is lost). Outbox, MQTT and
+    /// security settings are read at start only: a change to them is refused with an error.
     /// </summary>
     public async Task<IReadOnlyList<ConfigError>> ApplyAsync(DeviceConfig next)
     {
@@ -51,9 +52,18 @@ public sealed class PipelineService(IOptions<DeviceConfig> options, ICountSink s
             if (Json(current.Security) != Json(next.Security)) refused.Add(new("config.security", "cannot be changed remotely"));
             if (refused.Count > 0) return refused;
 
-            if (_pipeline is not null && OnlyGeometryChanged(current, next)
-                && next.Cameras.Where(c => c.Enabled).All(c => _pipeline.Counters.TryGetValue(c.Id, out var counter) && counter.TryUpdateGeometry(c, next.Counting)))
+            if (_pipeline is not null && OnlyCamerasOrCountingChanged(current, next))
             {
+                // Scoped: counting settings go to each camera's counter; a camera whose source settings changed
+                // restarts alone. The pool, the model and the other cameras are not touched.
+                var sources = CountingPipeline.CamerasOf(next).ToDictionary(c => c.Camera.Id);
+                var before = current.Cameras.Where(c => c.Enabled).ToDictionary(c => c.Id);
+                foreach (var (id, (camera, uri)) in sources)
+                {
+                    _pipeline.Counters[id].Reconfigure(camera, next.Counting);
+                    if (Json(SourceOf(before[id])) != Json(SourceOf(camera)))
+                        await _pipeline.RestartCameraAsync(id, camera, uri).ConfigureAwait(false);
+                }
                 _config = next;
                 return [];
             }
@@ -76,19 +86,22 @@ public sealed class PipelineService(IOptions<DeviceConfig> options, ICountSink s
         return new CountingPipeline(config, CountingPipeline.CamerasOf(config), detectors, new FrameSourceFactory(time), sink, PipelineMode.Live, time, loggers);
     }
 
-    /// <summary>True when the configs differ at most in line and zone geometry and the line hysteresis.</summary>
-    private static bool OnlyGeometryChanged(DeviceConfig a, DeviceConfig b) => Json(WithoutGeometry(a)) == Json(WithoutGeometry(b));
-
-    private static DeviceConfig WithoutGeometry(DeviceConfig config)
+    /// <summary>True when the configs differ only in counting settings and in the settings of the same cameras.</summary>
+    private static bool OnlyCamerasOrCountingChanged(DeviceConfig a, DeviceConfig b)
     {
-        var copy = ConfigLoader.Parse(Json(config));
-        copy.Counting.LineHysteresis = 0;
-        foreach (var camera in copy.Cameras)
+        static string[] Ids(DeviceConfig c) => [.. c.Cameras.Where(x => x.Enabled).Select(x => x.Id)];
+        return Ids(a).SequenceEqual(Ids(b)) && Json(a.Model) == Json(b.Model) && Json(a.Pool) == Json(b.Pool)
+            && Json(a.Tracker) == Json(b.Tracker) && a.DeviceId == b.DeviceId;
+    }
+
+    /// <summary>A camera's source settings: everything but its lines and zones.</summary>
+    private static CameraOptions SourceOf(CameraOptions camera)
+    {
+        return new CameraOptions
         {
-            foreach (var line in camera.Lines) (line.From, line.To) = ([], []);
-            foreach (var zone in camera.Zones) zone.Polygon = [];
-        }
-        return copy;
+            Id = camera.Id, Url = camera.Url, Enabled = camera.Enabled, Loop = camera.Loop, Fps = camera.Fps,
+            Width = camera.Width, Height = camera.Height, StallTimeoutSeconds = camera.StallTimeoutSeconds,
+        };
     }
 
     private static string Json<T>(T value) where T : class =>

@@ -28,6 +28,14 @@ public sealed class RemoteConfigTests : IDisposable
         return new JsonObject { ["version"] = version, ["config"] = new JsonObject { ["cameras"] = new JsonArray(camera) } }.ToJsonString();
     }
 
+    private static async Task WaitMoreStoredAsync(HostProcess host)
+    {
+        int stored = Stored(host);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Stored(host) <= stored && DateTime.UtcNow < deadline) await Task.Delay(200);
+        Assert.True(Stored(host) > stored, "counting stopped after a config change");
+    }
+
     private static int Stored(HostProcess host) => host.Stderr.Count(l => l.Contains("Stored count record", StringComparison.Ordinal));
 
     [Fact]
@@ -69,26 +77,34 @@ public sealed class RemoteConfigTests : IDisposable
             await Task.Delay(TimeSpan.FromSeconds(2.5));
             Assert.True(Stored(host) > stored, "the service stopped counting after a rejected config");
 
-            // A window-length change rebuilds the pipeline (open windows stored first) and counting resumes.
+            // A window-length change goes to the counter: the open window is stored, no camera or worker restarts.
             await fleet.PublishAsync(desired, """{"version": 3, "config": {"counting": {"windowSeconds": 2}}}""", retain: true);
             var r3 = (await fleet.WaitForAsync(m => m.Any(x => x.Json.GetProperty("version").GetInt64() == 3), TimeSpan.FromSeconds(60), "reported v3")).Last().Json;
             Assert.Equal("applied", r3.GetProperty("status").GetString());
-            stored = Stored(host);
+            await WaitMoreStoredAsync(host);
+            Assert.Single(host.Stderr, l => l.Contains("Camera vtest connected", StringComparison.Ordinal));
+
+            // A camera source change restarts that camera only: the workers (and their models) stay.
+            // (cameras is replaced as a whole list, so the moved line is sent again)
+            await fleet.PublishAsync(desired, Desired(4, c => { c["fps"] = 4; c["lines"]![0]!["from"] = new JsonArray(0.3, 0.0); }), retain: true);
+            var r4 = (await fleet.WaitForAsync(m => m.Any(x => x.Json.GetProperty("version").GetInt64() == 4), TimeSpan.FromSeconds(60), "reported v4")).Last().Json;
+            Assert.Equal("applied", r4.GetProperty("status").GetString());
             var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (Stored(host) <= stored && DateTime.UtcNow < deadline) await Task.Delay(200);
-            Assert.True(Stored(host) > stored, "no window after the rebuild");
+            while (host.Stderr.Count(l => l.Contains("Camera vtest connected", StringComparison.Ordinal)) < 2 && DateTime.UtcNow < deadline) await Task.Delay(100);
             Assert.Equal(2, host.Stderr.Count(l => l.Contains("Camera vtest connected", StringComparison.Ordinal)));
+            Assert.Single(host.Stderr, l => l.Contains("Worker 0 ready", StringComparison.Ordinal));
+            await WaitMoreStoredAsync(host);
 
             host.Signal(SigTerm);
             Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         }
 
-        // After a restart the applied changes are still in effect (and the retained v3 is ignored as already applied).
+        // After a restart the applied changes are still in effect (and the retained v4 is ignored as already applied).
         await using var heartbeats = new MqttProbe();
         await heartbeats.ConnectAsync(_broker.Port, "workerpool/demo-01/heartbeat");
         await using var again = HostProcess.Start("run", "--config", config);
         var beat = await heartbeats.WaitForAsync(m => m.Length > 0, TimeSpan.FromSeconds(90), "heartbeat after restart");
-        Assert.StartsWith("3:", beat[0].Json.GetProperty("configVersion").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("4:", beat[0].Json.GetProperty("configVersion").GetString(), StringComparison.Ordinal);
         Assert.Contains("0.3", File.ReadAllText(_dir.File("remote-config.json")), StringComparison.Ordinal);
         again.Signal(SigTerm);
         Assert.Equal(0, await again.WaitForExitAsync(TimeSpan.FromSeconds(60)));

@@ -65,4 +65,34 @@ public class WindowAggregatorTests
         Assert.Equal(0, record.FramesProcessed);
         Assert.Equal(new LineCount(0, 0), record.Lines["l"]);
     }
+
+    private static CameraOptions CameraWithLine(string id, double x) =>
+        new() { Id = "cam", Url = "x.avi", Lines = [new LineOptions { Id = id, From = [x, 0], To = [x, 1] }] };
+
+    [Fact]
+    public void Reconfigure_LineMovedUnderTheSameId_KeepsTheOpenWindow()
+    {
+        var records = new List<CountRecord>();
+        var counter = new CameraCounter("dev", CameraWithLine("door", 0.5), new TrackerOptions(), new CountingOptions(), records.Add);
+        counter.Tick(T0, TimeSpan.FromSeconds(2));
+        counter.Reconfigure(CameraWithLine("door", 0.3), new CountingOptions());
+        Assert.Empty(records);
+        counter.Flush();
+        Assert.Equal(0.3, counter.Lines[0].From.X);
+        Assert.True(Assert.Single(records).Lines.ContainsKey("door"));
+    }
+
+    [Fact]
+    public void Reconfigure_NewLineIds_StoresTheOpenWindowFirstThenCountsTheNewLines()
+    {
+        var records = new List<CountRecord>();
+        var counter = new CameraCounter("dev", CameraWithLine("door", 0.5), new TrackerOptions(), new CountingOptions(), records.Add);
+        counter.Tick(T0, TimeSpan.FromSeconds(2));
+        counter.Reconfigure(CameraWithLine("gate", 0.5), new CountingOptions { WindowSeconds = 30 });
+        Assert.Equal(["door"], Assert.Single(records).Lines.Keys);
+        counter.Tick(T0.AddSeconds(1), TimeSpan.FromSeconds(2));
+        counter.Flush();
+        Assert.Equal(["gate"], records[1].Lines.Keys);
+        Assert.Equal(TimeSpan.FromSeconds(30), records[1].WindowEnd - records[1].WindowStart);
+    }
 }
