@@ -47,6 +47,7 @@ public sealed class CameraReader : IAsyncDisposable
     private long _sequence, _read, _lost;
     private int _width, _height;
     private OpenCvSharp.Mat? _scratch;
+    private TaskCompletionSource<OpenCvSharp.Mat>? _snapshot;
     private volatile string? _lastError;
     private volatile CameraState _state = CameraState.Connecting;
     private readonly double[] _recent = new double[32];
@@ -94,6 +95,15 @@ public sealed class CameraReader : IAsyncDisposable
     /// <summary>Starts the reading thread.</summary>
     public void Start() =>
         _task = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <summary>A copy of the next frame this camera reads (the caller disposes it); cancelled when none comes in time.</summary>
+    public async Task<OpenCvSharp.Mat> NextFrameAsync(TimeSpan timeout)
+    {
+        var request = new TaskCompletionSource<OpenCvSharp.Mat>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _snapshot, request);
+        try { return await request.Task.WaitAsync(timeout).ConfigureAwait(false); }
+        finally { Interlocked.CompareExchange(ref _snapshot, null, request); }
+    }
 
     /// <summary>Current state, counters and measured frame rate.</summary>
     public CameraStatus Status()
@@ -193,6 +203,9 @@ public sealed class CameraReader : IAsyncDisposable
                 }
                 double media = loopOffset + source.PositionSeconds;
                 if (_realtime && source.CanRewind) Pace(playStart, media, token);
+                // Only on request, once: no per-frame copy.
+                if (Volatile.Read(ref _snapshot) is { } wanted && Interlocked.CompareExchange(ref _snapshot, null, wanted) == wanted)
+                    wanted.TrySetResult(frame.Image.Clone());
                 frame.Sequence = _sequence++;
                 frame.CaptureTime = _time.GetUtcNow();
                 frame.MediaSeconds = media;

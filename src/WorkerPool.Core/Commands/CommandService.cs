@@ -22,7 +22,10 @@ namespace WorkerPool.Commands;
 public sealed class CommandService
 {
     /// <summary>Commands the device knows.</summary>
-    public static readonly string[] Known = ["ping", "get-config", "get-stats", "restart-camera", "flush-outbox"];
+    public static readonly string[] Known = ["ping", "get-config", "get-stats", "snapshot", "restart-camera", "flush-outbox"];
+
+    /// <summary>Largest snapshot JPEG sent (quality, then size, is lowered to fit).</summary>
+    public const int MaxSnapshotBytes = 192 * 1024;
 
     private static readonly TimeSpan ReplayWindow = TimeSpan.FromMinutes(5);
     private readonly MqttConnection _connection;
@@ -97,6 +100,17 @@ public sealed class CommandService
                 return Ok(JsonSerializer.SerializeToNode(_config.Effective, ConfigJsonContext.Default.DeviceConfig));
             case "get-stats":
                 return Ok(JsonSerializer.SerializeToNode(_heartbeat.Build(), TelemetryJsonContext.Default.HeartbeatPayload));
+            case "snapshot":
+                string? shot = request["camera"] is JsonValue sv && sv.TryGetValue(out string? sid) ? sid : null;
+                if (shot is null) return Error("snapshot needs {\"camera\": \"<id>\"}");
+                var live = _pipeline.Pipeline;
+                var picture = live is null ? null : await live.SnapshotAsync(shot, MaxSnapshotBytes, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                if (picture is not { } p) return Error($"no frame from camera '{shot}' (unknown, or not delivering)");
+                return Ok(new JsonObject
+                {
+                    ["camera"] = shot, ["contentType"] = "image/jpeg", ["width"] = p.Width, ["height"] = p.Height,
+                    ["jpeg"] = Convert.ToBase64String(p.Jpeg),
+                });
             case "restart-camera":
                 string? camera = request["camera"] is JsonValue v && v.TryGetValue(out string? id) ? id : null;
                 if (camera is null) return Error("restart-camera needs {\"camera\": \"<id>\"}");

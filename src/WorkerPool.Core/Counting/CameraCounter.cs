@@ -30,6 +30,7 @@ public sealed class CameraCounter
     private readonly Action<CountRecord> _onRecord;
     private readonly Action<InferenceResult> _process;
     private long _lastProcessedAdmit = -1;
+    private readonly List<(int Id, BoxF Box)> _current = [];
 
     /// <summary>Creates the counting stage of one camera.</summary>
     public CameraCounter(string deviceId, CameraOptions camera, TrackerOptions tracker, CountingOptions counting, Action<CountRecord> onRecord)
@@ -66,6 +67,12 @@ public sealed class CameraCounter
 
     /// <summary>Occupancy statistics of each zone since start.</summary>
     public ReadOnlySpan<OccupancyStats> ZoneTotals => _zoneTotals;
+
+    /// <summary>The tracks of the latest processed frame (ids and boxes), for snapshots.</summary>
+    public IReadOnlyList<(int Id, BoxF Box)> CurrentTracks()
+    {
+        lock (_lock) return [.. _current];
+    }
 
     /// <summary>Accepts a result in any order; results are processed in admission order. Takes ownership of it.</summary>
     public void Accept(InferenceResult result)
@@ -159,6 +166,8 @@ public sealed class CameraCounter
             for (int z = 0; z < _zones.Length; z++)
                 if (_zones[z].Contains(feet)) _occupancy[z]++;
         }
+        _current.Clear();
+        foreach (var track in tracks) _current.Add((track.Id, track.Box));
         for (int z = 0; z < _zones.Length; z++) _zoneTotals[z].Add(_occupancy[z]);
         _window.AddProcessed(_occupancy);
         FramesProcessed++;

@@ -135,6 +135,33 @@ public sealed class CountingPipeline : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The camera's next frame with its lines, zones and current tracks drawn, as a JPEG of at most
+    /// <paramref name="maxBytes"/> (quality and then size are lowered to fit). Null when the camera has no such id
+    /// or delivers no frame within the timeout.
+    /// </summary>
+    public async Task<(byte[] Jpeg, int Width, int Height)?> SnapshotAsync(string cameraId, int maxBytes, TimeSpan timeout)
+    {
+        CameraReader? reader;
+        lock (_readers) reader = _readers.FirstOrDefault(r => r.Id == cameraId);
+        if (reader is null || !_counters.TryGetValue(cameraId, out var counter)) return null;
+        OpenCvSharp.Mat image;
+        try { image = await reader.NextFrameAsync(timeout).ConfigureAwait(false); }
+        catch (TimeoutException) { return null; }
+        using (image)
+        {
+            FrameAnnotator.Draw(image, counter, counter.CurrentTracks());
+            for (int quality = 85, scale = 1; ; )
+            {
+                using var sized = scale == 1 ? image.Clone() : image.Resize(new OpenCvSharp.Size(image.Width / scale, image.Height / scale));
+                OpenCvSharp.Cv2.ImEncode(".jpg", sized, out var jpeg, new OpenCvSharp.ImageEncodingParam(OpenCvSharp.ImwriteFlags.JpegQuality, quality));
+                if (jpeg.Length <= maxBytes || (scale >= 16 && quality <= 30)) return (jpeg, sized.Width, sized.Height);
+                if (quality > 45) quality -= 20;
+                else scale *= 2;
+            }
+        }
+    }
+
     /// <summary>Loads the models (throws if a worker cannot) and starts the cameras.</summary>
     public void Start()
     {

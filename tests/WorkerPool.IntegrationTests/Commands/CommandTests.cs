@@ -43,6 +43,15 @@ public sealed class CommandTests : IDisposable
         var flush = await operatorClient.RequestAsync(cmd + "flush-outbox", "{}", timeout);
         Assert.Equal(0, flush.GetProperty("result").GetProperty("backlog").GetInt64());
 
+        var snapshot = await operatorClient.RequestAsync(cmd + "snapshot", """{"camera": "vtest"}""", timeout);
+        Assert.True(snapshot.GetProperty("ok").GetBoolean(), snapshot.ToString());
+        byte[] jpeg = Convert.FromBase64String(snapshot.GetProperty("result").GetProperty("jpeg").GetString()!);
+        Assert.InRange(jpeg.Length, 1000, 192 * 1024);
+        using (var picture = OpenCvSharp.Cv2.ImDecode(jpeg, OpenCvSharp.ImreadModes.Color))
+            Assert.Equal((snapshot.GetProperty("result").GetProperty("width").GetInt32(), snapshot.GetProperty("result").GetProperty("height").GetInt32()), (picture.Width, picture.Height));
+        var noSnapshot = await operatorClient.RequestAsync(cmd + "snapshot", """{"camera": "nope"}""", timeout);
+        Assert.False(noSnapshot.GetProperty("ok").GetBoolean());
+
         var restart = await operatorClient.RequestAsync(cmd + "restart-camera", """{"camera": "vtest"}""", timeout);
         Assert.True(restart.GetProperty("ok").GetBoolean());
         await host.WaitForStderrAsync("Camera vtest connected", timeout);
