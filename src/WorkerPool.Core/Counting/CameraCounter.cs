@@ -81,15 +81,17 @@ public sealed class CameraCounter
     }
 
     /// <summary>
-    /// Takes new lines, zones and window settings at the next frame, without touching the camera or the tracker.
+    /// Takes new lines, zones, window and tracker settings at the next frame, without touching the camera or the
+    /// tracks.
     /// Lines and zones moved under the same ids (same window length) keep the open window's counts; otherwise the
     /// open window is closed and stored first (so its counts are not lost) and a new one starts. Tracks must be
     /// seen on a side of a moved line before they can cross it, so moving a line never counts by itself.
     /// </summary>
-    public void Reconfigure(CameraOptions camera, CountingOptions counting)
+    public void Reconfigure(CameraOptions camera, CountingOptions counting, TrackerOptions? tracker = null)
     {
         lock (_lock)
         {
+            if (tracker is not null) _tracker.Options = tracker;
             bool sameShape = camera.Lines.Select(l => l.Id).SequenceEqual(_lines.Select(l => l.Id))
                 && camera.Zones.Select(z => z.Id).SequenceEqual(_zones.Select(z => z.Id))
                 && _window.Length == TimeSpan.FromSeconds(counting.WindowSeconds);

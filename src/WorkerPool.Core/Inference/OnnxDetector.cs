@@ -20,10 +20,16 @@ public sealed class OnnxDetector : IDetector
     private readonly string[] _inputNames, _outputNames;
     private readonly OrtValue[] _inputValues, _outputValues;
     private readonly RunOptions _runOptions = new();
-    private readonly float _minScore, _nms;
+    private readonly DetectionThresholds _thresholds;
 
     /// <summary>Loads the model for one worker.</summary>
     public OnnxDetector(ModelInfo model, ExecutionDevice device, int threads, float minScore, float nmsThreshold, ILogger logger)
+        : this(model, device, threads, new DetectionThresholds(minScore, nmsThreshold), logger)
+    {
+    }
+
+    /// <summary>Loads the model for one worker, reading thresholds that can change at run time.</summary>
+    public OnnxDetector(ModelInfo model, ExecutionDevice device, int threads, DetectionThresholds thresholds, ILogger logger)
     {
         var m = model.Manifest;
         using var options = new SessionOptions
@@ -48,8 +54,7 @@ public sealed class OnnxDetector : IDetector
         _outputNames = [_session.OutputMetadata.Keys.First()];
         _inputValues = [_inputValue];
         _outputValues = [_outputValue];
-        _minScore = minScore;
-        _nms = nmsThreshold;
+        _thresholds = thresholds;
     }
 
     /// <inheritdoc />
@@ -70,8 +75,8 @@ public sealed class OnnxDetector : IDetector
         into.Clear();
         var lb = _letterbox.Apply(frame, _input);
         RunRaw();
-        _decoder.Decode(_output, lb, _minScore, into);
-        Nms.Apply(into, _nms);
+        _decoder.Decode(_output, lb, _thresholds.MinScore, into);
+        Nms.Apply(into, _thresholds.Nms);
     }
 
     private static (string Active, string? Fallback) AppendProvider(SessionOptions options, ExecutionDevice device)
@@ -104,9 +109,24 @@ public sealed class OnnxDetector : IDetector
     }
 }
 
-/// <summary>Creates <see cref="OnnxDetector"/>s for a verified model.</summary>
+/// <summary>Creates <see cref="OnnxDetector"/>s for a verified model; all of them read the same <see cref="Thresholds"/>.</summary>
 public sealed class OnnxDetectorFactory(ModelInfo model, float minScore, float nmsThreshold, ILogger logger) : IDetectorFactory
 {
+    /// <summary>Score and NMS thresholds shared by every worker; a remote config changes them in place.</summary>
+    public DetectionThresholds Thresholds { get; } = new(minScore, nmsThreshold);
+
     /// <inheritdoc />
-    public IDetector Create(ExecutionDevice device, int threads) => new OnnxDetector(model, device, threads, minScore, nmsThreshold, logger);
+    public IDetector Create(ExecutionDevice device, int threads) => new OnnxDetector(model, device, threads, Thresholds, logger);
+}
+
+/// <summary>Detection thresholds read by the workers at every frame, so they can change without reloading models.</summary>
+public sealed class DetectionThresholds(float minScore, float nms)
+{
+    private float _minScore = minScore, _nms = nms;
+
+    /// <summary>Lowest score kept.</summary>
+    public float MinScore { get => Volatile.Read(ref _minScore); set => Volatile.Write(ref _minScore, value); }
+
+    /// <summary>NMS IoU threshold.</summary>
+    public float Nms { get => Volatile.Read(ref _nms); set => Volatile.Write(ref _nms, value); }
 }

@@ -18,6 +18,7 @@ public sealed class PipelineService(IOptions<DeviceConfig> options, ICountSink s
     private readonly SemaphoreSlim _gate = new(1, 1);
     private DeviceConfig _config = options.Value;
     private CountingPipeline? _pipeline;
+    private DetectionThresholds? _thresholds;
 
     /// <summary>The running pipeline (null before start), for health and telemetry.</summary>
     public CountingPipeline? Pipeline => _pipeline;
@@ -34,10 +35,10 @@ public sealed class PipelineService(IOptions<DeviceConfig> options, ICountSink s
     }
 
     /// <summary>
-    /// Applies a validated config, touching as little as it can: lines, zones and window settings go to the
-    /// cameras' counters at the next frame (moved lines keep the open window; other changes close and store it
-    /// first); a camera whose source settings changed restarts alone. Added or removed cameras, tracker, pool or
-    /// model changes rebuild the pipeline (open windows are stored first, so no count is lost). Outbox, MQTT and
+    /// Applies a validated config, touching as little as it can: detection thresholds, tracker settings, lines,
+    /// zones and window settings take effect at the next frame (moved lines keep the open window; other changes
+    /// close and store it first); a camera whose source settings changed restarts alone. Added or removed cameras,
+    /// pool or model changes rebuild the pipeline (open windows are stored first, so no count is lost). Outbox, MQTT and
     /// security settings are read at start only: a change to them is refused with an error.
     /// </summary>
     public async Task<IReadOnlyList<ConfigError>> ApplyAsync(DeviceConfig next)
@@ -60,10 +61,12 @@ public sealed class PipelineService(IOptions<DeviceConfig> options, ICountSink s
                 var before = current.Cameras.Where(c => c.Enabled).ToDictionary(c => c.Id);
                 foreach (var (id, (camera, uri)) in sources)
                 {
-                    _pipeline.Counters[id].Reconfigure(camera, next.Counting);
+                    _pipeline.Counters[id].Reconfigure(camera, next.Counting, next.Tracker);
                     if (Json(SourceOf(before[id])) != Json(SourceOf(camera)))
                         await _pipeline.RestartCameraAsync(id, camera, uri).ConfigureAwait(false);
                 }
+                _thresholds!.MinScore = (float)next.Model.ScoreThreshold;
+                _thresholds.Nms = (float)next.Model.NmsThreshold;
                 _config = next;
                 return [];
             }
@@ -83,15 +86,17 @@ public sealed class PipelineService(IOptions<DeviceConfig> options, ICountSink s
     {
         var model = ModelInspector.Resolve(config);
         var detectors = new OnnxDetectorFactory(model, (float)config.Model.ScoreThreshold, (float)config.Model.NmsThreshold, loggers.CreateLogger("WorkerPool.Inference"));
+        _thresholds = detectors.Thresholds;
         return new CountingPipeline(config, CountingPipeline.CamerasOf(config), detectors, new FrameSourceFactory(time), sink, PipelineMode.Live, time, loggers);
     }
 
-    /// <summary>True when the configs differ only in counting settings and in the settings of the same cameras.</summary>
+    /// <summary>True when the configs differ only in thresholds, tracker, counting settings and the settings of the same cameras.</summary>
     private static bool OnlyCamerasOrCountingChanged(DeviceConfig a, DeviceConfig b)
     {
         static string[] Ids(DeviceConfig c) => [.. c.Cameras.Where(x => x.Enabled).Select(x => x.Id)];
-        return Ids(a).SequenceEqual(Ids(b)) && Json(a.Model) == Json(b.Model) && Json(a.Pool) == Json(b.Pool)
-            && Json(a.Tracker) == Json(b.Tracker) && a.DeviceId == b.DeviceId;
+        // Thresholds are read per frame; only the model itself (manifest, path) needs new sessions.
+        return Ids(a).SequenceEqual(Ids(b)) && a.Model.Manifest == b.Model.Manifest && a.Model.Path == b.Model.Path
+            && Json(a.Pool) == Json(b.Pool) && a.DeviceId == b.DeviceId;
     }
 
     /// <summary>A camera's source settings: everything but its lines and zones.</summary>

@@ -18,7 +18,7 @@ public sealed class ByteTracker
     // reappears. Lost tracks get a second chance on leftover confident detections by centre distance (in track
     // heights): a re-found track keeps its id, and so its side of every counting line.
     private const double LostReidHeights = 1.5;
-    private readonly TrackerOptions _options;
+    private TrackerOptions _options;
     private readonly List<Track> _tracks = [];
     private readonly List<Track> _candidates = [];
     private readonly List<Track> _output = [];
@@ -33,6 +33,9 @@ public sealed class ByteTracker
 
     /// <summary>Creates a tracker.</summary>
     public ByteTracker(TrackerOptions options) => _options = options;
+
+    /// <summary>Thresholds and buffers; replaceable between frames (tracks are kept).</summary>
+    public TrackerOptions Options { get => _options; set => _options = value; }
 
     /// <summary>Ids of tracks removed by the latest <see cref="Update"/>.</summary>
     public IReadOnlyList<int> RemovedIds => _removed;

@@ -95,16 +95,24 @@ public sealed class RemoteConfigTests : IDisposable
             Assert.Single(host.Stderr, l => l.Contains("Worker 0 ready", StringComparison.Ordinal));
             await WaitMoreStoredAsync(host);
 
+            // Detection and tracker thresholds change in place: no camera, no worker restarts.
+            await fleet.PublishAsync(desired, """{"version": 5, "config": {"model": {"scoreThreshold": 0.2}, "tracker": {"highThreshold": 0.6}}}""", retain: true);
+            var r5 = (await fleet.WaitForAsync(m => m.Any(x => x.Json.GetProperty("version").GetInt64() == 5), TimeSpan.FromSeconds(60), "reported v5")).Last().Json;
+            Assert.Equal("applied", r5.GetProperty("status").GetString());
+            await WaitMoreStoredAsync(host);
+            Assert.Equal(2, host.Stderr.Count(l => l.Contains("Camera vtest connected", StringComparison.Ordinal)));
+            Assert.Single(host.Stderr, l => l.Contains("Worker 0 ready", StringComparison.Ordinal));
+
             host.Signal(SigTerm);
             Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         }
 
-        // After a restart the applied changes are still in effect (and the retained v4 is ignored as already applied).
+        // After a restart the applied changes are still in effect (and the retained v5 is ignored as already applied).
         await using var heartbeats = new MqttProbe();
         await heartbeats.ConnectAsync(_broker.Port, "workerpool/demo-01/heartbeat");
         await using var again = HostProcess.Start("run", "--config", config);
         var beat = await heartbeats.WaitForAsync(m => m.Length > 0, TimeSpan.FromSeconds(90), "heartbeat after restart");
-        Assert.StartsWith("4:", beat[0].Json.GetProperty("configVersion").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("5:", beat[0].Json.GetProperty("configVersion").GetString(), StringComparison.Ordinal);
         Assert.Contains("0.3", File.ReadAllText(_dir.File("remote-config.json")), StringComparison.Ordinal);
         again.Signal(SigTerm);
         Assert.Equal(0, await again.WaitForExitAsync(TimeSpan.FromSeconds(60)));
