@@ -65,13 +65,33 @@ public sealed class InferencePool : IAsyncDisposable
         foreach (var slot in _slots) slot.CheckTimeout(now);
     }
 
+    /// <summary>
+    /// Stops the workers but leaves the queue open with its frames, for a new pool to take over (a remote config
+    /// changed the pool or the model). Each worker finishes the frame it holds, so no admitted frame goes unanswered.
+    /// </summary>
+    public async Task HandOverAsync()
+    {
+        if (_supervisor is not null) await _supervisor.DisposeAsync().ConfigureAwait(false);
+        _supervisor = null;
+        await _stop.CancelAsync().ConfigureAwait(false);
+        foreach (var slot in _slots) await slot.JoinAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        _handedOver = true;
+    }
+
+    private bool _handedOver;
+
     /// <summary>Stops accepting work, lets workers finish their current frame, and waits for them.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_handedOver)
+        {
+            _stop.Dispose(); // the queue belongs to the pool that took over
+            return;
+        }
         _queue.Complete();
         if (_supervisor is not null) await _supervisor.DisposeAsync().ConfigureAwait(false);
         foreach (var slot in _slots) await slot.JoinAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-        await _stop.CancelAsync().ConfigureAwait(false);
+        if (!_stop.IsCancellationRequested) await _stop.CancelAsync().ConfigureAwait(false);
         _stop.Dispose();
     }
 

@@ -30,7 +30,9 @@ public sealed class CountingPipeline : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly FrameQueue _queue;
-    private readonly InferencePool _pool;
+    private InferencePool _pool;
+    private readonly TimeProvider _timeForPool;
+    private readonly ILogger _poolLogger;
     private readonly Channel<InferenceResult> _results = Channel.CreateUnbounded<InferenceResult>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, CameraCounter> _counters = new(StringComparer.Ordinal);
     private readonly List<CameraReader> _readers = [];
@@ -54,7 +56,9 @@ public sealed class CountingPipeline : IAsyncDisposable
         _logger = loggers.CreateLogger("WorkerPool.Pipeline");
         Mode = mode;
         _queue = new FrameQueue(config.Pool.QueuePerCamera, dropOldest: mode == PipelineMode.Live, OnDropped);
-        _pool = new InferencePool(config.Pool, detectors, _queue, r => _results.Writer.TryWrite(r), time, loggers.CreateLogger("WorkerPool.Inference"));
+        _timeForPool = time;
+        _poolLogger = loggers.CreateLogger("WorkerPool.Inference");
+        _pool = new InferencePool(config.Pool, detectors, _queue, r => _results.Writer.TryWrite(r), time, _poolLogger);
         var captureLogger = loggers.CreateLogger("WorkerPool.Capture");
         foreach (var (camera, uri) in cameras)
         {
@@ -133,6 +137,21 @@ public sealed class CountingPipeline : IAsyncDisposable
         {
             _restart.Release();
         }
+    }
+
+    /// <summary>
+    /// Replaces the inference pool (new workers, devices or model) while cameras keep running: the old workers
+    /// finish the frames they hold, the queue keeps what waits (dropping the oldest, counted, while the new models
+    /// load), and counting goes on. Throws when the new pool cannot load its models; then the old one is gone too,
+    /// and the caller rebuilds.
+    /// </summary>
+    public async Task ReplacePoolAsync(PoolOptions options, IDetectorFactory detectors)
+    {
+        var old = _pool;
+        await old.HandOverAsync().ConfigureAwait(false);
+        await old.DisposeAsync().ConfigureAwait(false);
+        _pool = new InferencePool(options, detectors, _queue, r => _results.Writer.TryWrite(r), _timeForPool, _poolLogger);
+        _pool.Start(TimeSpan.FromSeconds(120));
     }
 
     /// <summary>

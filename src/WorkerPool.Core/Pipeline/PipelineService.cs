@@ -37,9 +37,11 @@ public sealed class PipelineService(IOptions<DeviceConfig> options, ICountSink s
     /// <summary>
     /// Applies a validated config, touching as little as it can: detection thresholds, tracker settings, lines,
     /// zones and window settings take effect at the next frame (moved lines keep the open window; other changes
-    /// close and store it first); a camera whose source settings changed restarts alone. Added or removed cameras,
-    /// pool or model changes rebuild the pipeline (open windows are stored first, so no count is lost). Outbox, MQTT and
-    /// security settings are read at start only: a change to them is refused with an error.
+    /// close and store it first); a camera whose source settings changed restarts alone; a worker or model change
+    /// replaces the inference pool while the cameras keep running. Added or removed cameras, or a new queue size,
+    /// rebuild the pipeline (open windows are stored first, so no count is lost). Outbox, MQTT and security
+    /// settings are read at start only: a change to them is refused with an error. If what the config asks for
+    /// cannot start, the previous config runs again and the error is returned.
     /// </summary>
     public async Task<IReadOnlyList<ConfigError>> ApplyAsync(DeviceConfig next)
     {
@@ -53,28 +55,44 @@ public sealed class PipelineService(IOptions<DeviceConfig> options, ICountSink s
             if (Json(current.Security) != Json(next.Security)) refused.Add(new("config.security", "cannot be changed remotely"));
             if (refused.Count > 0) return refused;
 
-            if (_pipeline is not null && OnlyCamerasOrCountingChanged(current, next))
+            try
             {
-                // Scoped: counting settings go to each camera's counter; a camera whose source settings changed
-                // restarts alone. The pool, the model and the other cameras are not touched.
-                var sources = CountingPipeline.CamerasOf(next).ToDictionary(c => c.Camera.Id);
-                var before = current.Cameras.Where(c => c.Enabled).ToDictionary(c => c.Id);
-                foreach (var (id, (camera, uri)) in sources)
+                if (_pipeline is not null && SameCamerasAndQueue(current, next))
                 {
-                    _pipeline.Counters[id].Reconfigure(camera, next.Counting, next.Tracker);
-                    if (Json(SourceOf(before[id])) != Json(SourceOf(camera)))
-                        await _pipeline.RestartCameraAsync(id, camera, uri).ConfigureAwait(false);
+                    // Scoped: a new pool only when workers or the model changed; counting, tracker and threshold
+                    // settings go to the counters and workers in place; a camera whose source changed restarts alone.
+                    if (Json(current.Pool) != Json(next.Pool) || current.Model.Manifest != next.Model.Manifest || current.Model.Path != next.Model.Path)
+                    {
+                        var factory = Factory(next);
+                        await _pipeline.ReplacePoolAsync(next.Pool, factory).ConfigureAwait(false);
+                        _thresholds = factory.Thresholds;
+                    }
+                    var before = current.Cameras.Where(c => c.Enabled).ToDictionary(c => c.Id);
+                    foreach (var (camera, uri) in CountingPipeline.CamerasOf(next))
+                    {
+                        _pipeline.Counters[camera.Id].Reconfigure(camera, next.Counting, next.Tracker);
+                        if (Json(SourceOf(before[camera.Id])) != Json(SourceOf(camera)))
+                            await _pipeline.RestartCameraAsync(camera.Id, camera, uri).ConfigureAwait(false);
+                    }
+                    _thresholds!.MinScore = (float)next.Model.ScoreThreshold;
+                    _thresholds.Nms = (float)next.Model.NmsThreshold;
+                    _config = next;
+                    return [];
                 }
-                _thresholds!.MinScore = (float)next.Model.ScoreThreshold;
-                _thresholds.Nms = (float)next.Model.NmsThreshold;
+                if (_pipeline is not null) await _pipeline.DisposeAsync().ConfigureAwait(false);
+                _pipeline = Build(next);
+                _pipeline.Start();
                 _config = next;
                 return [];
             }
-            if (_pipeline is not null) await _pipeline.DisposeAsync().ConfigureAwait(false);
-            _config = next;
-            _pipeline = Build(next);
-            _pipeline.Start();
-            return [];
+            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or ConfigException or IOException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+            {
+                // Could not start what the new config asks for (e.g. a model that will not load): go back to the old one.
+                if (_pipeline is not null) await _pipeline.DisposeAsync().ConfigureAwait(false);
+                _pipeline = Build(current);
+                _pipeline.Start();
+                return [new ConfigError("config", "could not be applied, the previous config runs again: " + ex.Message)];
+            }
         }
         finally
         {
@@ -82,21 +100,21 @@ public sealed class PipelineService(IOptions<DeviceConfig> options, ICountSink s
         }
     }
 
+    private OnnxDetectorFactory Factory(DeviceConfig config) =>
+        new(ModelInspector.Resolve(config), (float)config.Model.ScoreThreshold, (float)config.Model.NmsThreshold, loggers.CreateLogger("WorkerPool.Inference"));
+
     private CountingPipeline Build(DeviceConfig config)
     {
-        var model = ModelInspector.Resolve(config);
-        var detectors = new OnnxDetectorFactory(model, (float)config.Model.ScoreThreshold, (float)config.Model.NmsThreshold, loggers.CreateLogger("WorkerPool.Inference"));
+        var detectors = Factory(config);
         _thresholds = detectors.Thresholds;
         return new CountingPipeline(config, CountingPipeline.CamerasOf(config), detectors, new FrameSourceFactory(time), sink, PipelineMode.Live, time, loggers);
     }
 
-    /// <summary>True when the configs differ only in thresholds, tracker, counting settings and the settings of the same cameras.</summary>
-    private static bool OnlyCamerasOrCountingChanged(DeviceConfig a, DeviceConfig b)
+    /// <summary>True when the same cameras run (same ids, same order) with the same queue: everything else can change in place.</summary>
+    private static bool SameCamerasAndQueue(DeviceConfig a, DeviceConfig b)
     {
         static string[] Ids(DeviceConfig c) => [.. c.Cameras.Where(x => x.Enabled).Select(x => x.Id)];
-        // Thresholds are read per frame; only the model itself (manifest, path) needs new sessions.
-        return Ids(a).SequenceEqual(Ids(b)) && a.Model.Manifest == b.Model.Manifest && a.Model.Path == b.Model.Path
-            && Json(a.Pool) == Json(b.Pool) && a.DeviceId == b.DeviceId;
+        return Ids(a).SequenceEqual(Ids(b)) && a.Pool.QueuePerCamera == b.Pool.QueuePerCamera && a.DeviceId == b.DeviceId;
     }
 
     /// <summary>A camera's source settings: everything but its lines and zones.</summary>

@@ -103,16 +103,24 @@ public sealed class RemoteConfigTests : IDisposable
             Assert.Equal(2, host.Stderr.Count(l => l.Contains("Camera vtest connected", StringComparison.Ordinal)));
             Assert.Single(host.Stderr, l => l.Contains("Worker 0 ready", StringComparison.Ordinal));
 
+            // A pool change replaces the workers while the camera keeps running.
+            await fleet.PublishAsync(desired, """{"version": 6, "config": {"pool": {"workers": [{"device": "cpu", "cores": [0]}]}}}""", retain: true);
+            var r6 = (await fleet.WaitForAsync(m => m.Any(x => x.Json.GetProperty("version").GetInt64() == 6), TimeSpan.FromSeconds(60), "reported v6")).Last().Json;
+            Assert.Equal("applied", r6.GetProperty("status").GetString());
+            await WaitMoreStoredAsync(host);
+            Assert.Equal(2, host.Stderr.Count(l => l.Contains("Worker 0 ready", StringComparison.Ordinal)));
+            Assert.Equal(2, host.Stderr.Count(l => l.Contains("Camera vtest connected", StringComparison.Ordinal)));
+
             host.Signal(SigTerm);
             Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         }
 
-        // After a restart the applied changes are still in effect (and the retained v5 is ignored as already applied).
+        // After a restart the applied changes are still in effect (and the retained v6 is ignored as already applied).
         await using var heartbeats = new MqttProbe();
         await heartbeats.ConnectAsync(_broker.Port, "workerpool/demo-01/heartbeat");
         await using var again = HostProcess.Start("run", "--config", config);
         var beat = await heartbeats.WaitForAsync(m => m.Length > 0, TimeSpan.FromSeconds(90), "heartbeat after restart");
-        Assert.StartsWith("5:", beat[0].Json.GetProperty("configVersion").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("6:", beat[0].Json.GetProperty("configVersion").GetString(), StringComparison.Ordinal);
         Assert.Contains("0.3", File.ReadAllText(_dir.File("remote-config.json")), StringComparison.Ordinal);
         again.Signal(SigTerm);
         Assert.Equal(0, await again.WaitForExitAsync(TimeSpan.FromSeconds(60)));
