@@ -13,13 +13,7 @@ public sealed class CommandTests : IDisposable
     public async Task Commands_EachAnswersAndBadOnesGetAnErrorReply()
     {
         _broker.Start();
-        string config = ConfigFiles.DeriveFromDemo(_dir, "cmd.json", c =>
-        {
-            c["counting"]!["windowSeconds"] = 1;
-            c["cameras"]![0]!["fps"] = 5;
-            c["mqtt"]!["enabled"] = true;
-            c["mqtt"]!["port"] = _broker.Port;
-        });
+        string config = ConfigFiles.DeriveServiceConfig(_dir, "cmd.json", _broker.Port);
         await using var host = HostProcess.Start("run", "--config", config);
         await host.WaitForStderrAsync("MQTT connected", TimeSpan.FromSeconds(90));
         await using var operatorClient = new MqttProbe();

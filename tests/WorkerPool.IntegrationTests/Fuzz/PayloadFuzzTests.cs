@@ -59,13 +59,7 @@ public sealed class PayloadFuzzTests : IDisposable
     public async Task RandomAndMutatedPayloads_NoCrashCountingGoesOnMemoryStable()
     {
         _broker.Start();
-        string config = ConfigFiles.DeriveFromDemo(_dir, "fuzz.json", c =>
-        {
-            c["counting"]!["windowSeconds"] = 1;
-            c["cameras"]![0]!["fps"] = 5;
-            c["mqtt"]!["enabled"] = true;
-            c["mqtt"]!["port"] = _broker.Port;
-        });
+        string config = ConfigFiles.DeriveServiceConfig(_dir, "fuzz.json", _broker.Port);
         await using var host = HostProcess.Start("run", "--config", config);
         await host.WaitForStderrAsync("MQTT connected", TimeSpan.FromSeconds(90));
         await using var fleet = new MqttProbe();

@@ -21,6 +21,16 @@ public static class ConfigFiles
         return path;
     }
 
+    /// <summary>The demo config as a live service against a test broker: 1 s windows, 5 fps, MQTT on the given port.</summary>
+    public static string DeriveServiceConfig(TempDir dir, string name, int brokerPort, Action<JsonObject>? edit = null) => DeriveFromDemo(dir, name, c =>
+    {
+        c["counting"]!["windowSeconds"] = 1;
+        c["cameras"]![0]!["fps"] = 5;
+        c["mqtt"]!["enabled"] = true;
+        c["mqtt"]!["port"] = brokerPort;
+        edit?.Invoke(c);
+    });
+
     public static JsonArray Workers(params int[] cores) =>
         [.. cores.Select(c => (JsonNode)new JsonObject { ["device"] = "cpu", ["cores"] = new JsonArray(c) })];
 }

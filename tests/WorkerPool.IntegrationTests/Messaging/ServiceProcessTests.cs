@@ -11,13 +11,8 @@ public sealed partial class ServiceProcessTests : IDisposable
     private readonly TempDir _dir = new();
     private readonly MosquittoBroker _broker = new();
 
-    private string Config(Action<JsonObject>? edit = null) => ConfigFiles.DeriveFromDemo(_dir, "service.json", c =>
+    private string Config(Action<JsonObject>? edit = null) => ConfigFiles.DeriveServiceConfig(_dir, "service.json", _broker.Port, c =>
     {
-        c["counting"]!["windowSeconds"] = 1;
-        c["cameras"]![0]!["fps"] = 5;
-        c["outbox"]!["path"] = _dir.File("outbox.db");
-        c["mqtt"]!["enabled"] = true;
-        c["mqtt"]!["port"] = _broker.Port;
         c["mqtt"]!["keepAliveSeconds"] = 2;
         c["mqtt"]!["heartbeatSeconds"] = 1;
         c["mqtt"]!["maxBackoffSeconds"] = 1;

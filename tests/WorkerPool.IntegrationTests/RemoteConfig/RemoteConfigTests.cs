@@ -11,12 +11,8 @@ public sealed class RemoteConfigTests : IDisposable
     private readonly MosquittoBroker _broker = new();
     private JsonObject _camera = null!;
 
-    private string Config() => ConfigFiles.DeriveFromDemo(_dir, "remote.json", c =>
+    private string Config() => ConfigFiles.DeriveServiceConfig(_dir, "remote.json", _broker.Port, c =>
     {
-        c["counting"]!["windowSeconds"] = 1;
-        c["cameras"]![0]!["fps"] = 5;
-        c["mqtt"]!["enabled"] = true;
-        c["mqtt"]!["port"] = _broker.Port;
         c["mqtt"]!["heartbeatSeconds"] = 1;
         _camera = c["cameras"]![0]!.DeepClone().AsObject();
     });
