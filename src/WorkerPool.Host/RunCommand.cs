@@ -38,6 +38,14 @@ internal static class RunCommand
             // Remote changes applied earlier are persisted beside the outbox and come back on top of the file.
             string state = Path.Combine(Path.GetDirectoryName(file.ResolvePath(file.Outbox.Path))!, "remote-config.json");
             remote = new DesiredConfigProcessor(file, state, FleetKey(file), file.Mqtt.MaxPayloadBytes);
+            if (remote.AppliedVersion > 0 && DeviceConfigValidator.Validate(remote.Effective) is { Count: > 0 } broken)
+            {
+                // What was fine when applied no longer is (a model removed, a core gone): start from the file alone
+                // rather than fail at every boot; the fleet sees configVersion 0 and the log says why.
+                await Console.Error.WriteLineAsync($"Remote config version {remote.AppliedVersion} no longer validates ({string.Join("; ", broken)}); " +
+                    "starting from the device-config file alone").ConfigureAwait(false);
+                remote.DiscardApplied();
+            }
             config = remote.Effective;
         }
         catch (ConfigException ex)

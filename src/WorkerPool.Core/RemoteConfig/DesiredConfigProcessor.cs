@@ -53,6 +53,18 @@ public sealed class DesiredConfigProcessor
     /// <summary>The config in effect: the file with every applied change on top.</summary>
     public DeviceConfig Effective { get; private set; }
 
+    /// <summary>
+    /// Drops the persisted remote changes (the file is kept as <c>.discarded</c>) and goes back to the device-config
+    /// file alone: used at start when file plus changes no longer validate, so the device does not crash-loop.
+    /// </summary>
+    public void DiscardApplied()
+    {
+        if (File.Exists(_statePath)) File.Move(_statePath, _statePath + ".discarded", overwrite: true);
+        _overlay = [];
+        AppliedVersion = 0;
+        Effective = FromJson(JsonMergePatch.Apply(_fileConfig, _overlay));
+    }
+
     /// <summary>Hash of the config in effect.</summary>
     public string EffectiveHash => Hash(ToJson(Effective));
 

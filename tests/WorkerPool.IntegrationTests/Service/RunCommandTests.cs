@@ -53,6 +53,21 @@ public class RunCommandTests
     }
 
     [Fact]
+    public async Task Run_PersistedRemoteConfigNoLongerValid_StartsFromTheFileInsteadOfCrashLooping()
+    {
+        using var dir = new TempDir();
+        string config = ConfigFiles.DeriveFromDemo(dir, "run.json", _ => { });
+        File.WriteAllText(dir.File("remote-config.json"), """{"version": 2, "overlay": {"pool": {"workers": [{"device": "cpu", "cores": [4000]}]}}}""");
+        await using var host = HostProcess.Start("run", "--config", config);
+
+        await host.WaitForStderrAsync("no longer validates", TimeSpan.FromSeconds(90));
+        await host.WaitForStderrAsync("Camera vtest connected", TimeSpan.FromSeconds(90));
+        Assert.True(File.Exists(dir.File("remote-config.json.discarded")));
+        host.Signal(SigTerm);
+        Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
     public async Task Run_ConfigThatIsNotJson_ExitsWithAClearError()
     {
         using var dir = new TempDir();

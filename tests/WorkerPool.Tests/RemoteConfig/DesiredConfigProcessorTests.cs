@@ -138,6 +138,17 @@ public sealed class DesiredConfigProcessorTests : IDisposable
     }
 
     [Fact]
+    public void DiscardApplied_GoesBackToTheFileAndKeepsTheOldStateAside()
+    {
+        var p = Processor();
+        Send(p, """{"version": 3, "config": {"counting": {"windowSeconds": 15}}}""");
+        p.DiscardApplied();
+        Assert.Equal((0L, 60), (p.AppliedVersion, p.Effective.Counting.WindowSeconds));
+        Assert.True(File.Exists(State + ".discarded"));
+        Assert.Equal(0, Processor().AppliedVersion);
+    }
+
+    [Fact]
     public void Restart_WithADamagedStateFile_StartsFromTheFileAlone()
     {
         Directory.CreateDirectory(_dir);
