@@ -56,7 +56,7 @@ public sealed class CameraReader : IAsyncDisposable
     /// <summary>Creates a reader; <see cref="Start"/> begins reading.</summary>
     /// <param name="realtime">Play files at their own frame rate, like a live camera (run mode); false reads as fast as the gate takes frames (replay).</param>
     public CameraReader(CameraOptions camera, CameraUri uri, IFrameSourceFactory factory, FramePool frames, FrameGate gate,
-        bool realtime, TimeProvider time, ILogger logger, TimeSpan? maxBackoff = null)
+        bool realtime, TimeProvider time, ILogger logger)
     {
         _camera = camera;
         _uri = uri;
@@ -73,7 +73,7 @@ public sealed class CameraReader : IAsyncDisposable
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = TimeSpan.FromSeconds(1),
-                MaxDelay = maxBackoff ?? TimeSpan.FromSeconds(30),
+                MaxDelay = TimeSpan.FromSeconds(30),
                 MaxRetryAttempts = int.MaxValue,
                 OnRetry = args =>
                 {

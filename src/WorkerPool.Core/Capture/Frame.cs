@@ -63,9 +63,6 @@ public sealed class FramePool : IDisposable
 
     internal void Return(Frame frame) => _free.Add(frame);
 
-    /// <summary>Writes off a frame that will never come back (its worker hung), so the pool can make another.</summary>
-    public void Forget() => Interlocked.Decrement(ref _created);
-
     /// <inheritdoc />
     public void Dispose()
     {

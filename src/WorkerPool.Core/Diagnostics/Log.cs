@@ -47,9 +47,6 @@ internal static partial class Log
     [LoggerMessage(2005, LogLevel.Error, "Worker {Index} could not load its model")]
     public static partial void WorkerLoadFailed(ILogger logger, Exception ex, int index);
 
-    [LoggerMessage(3000, LogLevel.Information, "Window closed on camera {CameraId} at {Start:o}: {Summary}")]
-    public static partial void WindowClosed(ILogger logger, string cameraId, DateTimeOffset start, string summary);
-
     [LoggerMessage(3001, LogLevel.Error, "Count sink failed for camera {CameraId}; the record is kept in the log")]
     public static partial void SinkFailed(ILogger logger, Exception ex, string cameraId);
 

@@ -112,6 +112,12 @@ public sealed class OnnxDetector : IDetector
 /// <summary>Creates <see cref="OnnxDetector"/>s for a verified model; all of them read the same <see cref="Thresholds"/>.</summary>
 public sealed class OnnxDetectorFactory(ModelInfo model, float minScore, float nmsThreshold, ILogger logger) : IDetectorFactory
 {
+    /// <summary>A factory with the thresholds of a config's <c>model</c> section.</summary>
+    public OnnxDetectorFactory(ModelInfo model, Config.ModelOptions options, ILogger logger)
+        : this(model, (float)options.ScoreThreshold, (float)options.NmsThreshold, logger)
+    {
+    }
+
     /// <summary>Score and NMS thresholds shared by every worker; a remote config changes them in place.</summary>
     public DetectionThresholds Thresholds { get; } = new(minScore, nmsThreshold);
 

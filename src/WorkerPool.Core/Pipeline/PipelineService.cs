@@ -101,7 +101,7 @@ public sealed class PipelineService(IOptions<DeviceConfig> options, ICountSink s
     }
 
     private OnnxDetectorFactory Factory(DeviceConfig config) =>
-        new(ModelInspector.Resolve(config), (float)config.Model.ScoreThreshold, (float)config.Model.NmsThreshold, loggers.CreateLogger("WorkerPool.Inference"));
+        new(ModelInspector.Resolve(config), config.Model, loggers.CreateLogger("WorkerPool.Inference"));
 
     private CountingPipeline Build(DeviceConfig config)
     {
