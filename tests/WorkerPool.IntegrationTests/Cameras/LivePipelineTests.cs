@@ -90,7 +90,11 @@ public class LivePipelineTests
     {
         using var server = new RtspServer();
         server.Start();
-        var (_, pipeline, _) = Build(Camera("rtsp", server.Url));
+        // A generous stall timeout: under a loaded CI machine the server's encoder can take seconds for the first
+        // keyframe; the kill below is noticed at once anyway (FFmpeg exits).
+        var camera = Camera("rtsp", server.Url);
+        camera.StallTimeoutSeconds = 15;
+        var (_, pipeline, _) = Build(camera);
         await using (pipeline)
         {
             pipeline.Start();
