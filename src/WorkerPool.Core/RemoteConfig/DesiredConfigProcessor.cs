@@ -70,13 +70,9 @@ public sealed class DesiredConfigProcessor
 
     /// <summary>
     /// Handles one desired-config payload. <paramref name="apply"/> is called with the new config only when it
-    /// passed every check; it returns errors when applying failed (then nothing is persisted).
+    /// passed every check; it returns errors when applying failed (then nothing is persisted). Applying may take time (restarting a
+    /// camera, loading models), hence asynchronous.
     /// </summary>
-    public ReportedConfig Process(ReadOnlySpan<byte> payload, Func<DeviceConfig, IReadOnlyList<ConfigError>> apply) =>
-        // The delegate completes synchronously, so waiting here cannot deadlock.
-        ProcessAsync(payload.ToArray(), c => Task.FromResult(apply(c))).GetAwaiter().GetResult();
-
-    /// <summary>As <see cref="Process"/>, with an asynchronous apply (restarting cameras or the pool takes time).</summary>
     public async Task<ReportedConfig> ProcessAsync(byte[] payload, Func<DeviceConfig, Task<IReadOnlyList<ConfigError>>> apply)
     {
         if (payload.Length > _maxPayloadBytes)

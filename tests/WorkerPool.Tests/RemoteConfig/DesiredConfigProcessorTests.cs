@@ -31,8 +31,8 @@ public sealed class DesiredConfigProcessorTests : IDisposable
         return new DesiredConfigProcessor(file, State, key, maxBytes, c => DeviceConfigValidator.Validate(c, checkModel: false));
     }
 
-    private ReportedConfig Send(DesiredConfigProcessor p, string json) =>
-        p.Process(Encoding.UTF8.GetBytes(json), c => { _applied.Add(c); return []; });
+    private Task<ReportedConfig> SendAsync(DesiredConfigProcessor p, string json) =>
+        p.ProcessAsync(Encoding.UTF8.GetBytes(json), c => { _applied.Add(c); return Task.FromResult<IReadOnlyList<ConfigError>>([]); });
 
     private string Signed(long version, string config, string device = "dev-1")
     {
@@ -42,10 +42,10 @@ public sealed class DesiredConfigProcessorTests : IDisposable
     }
 
     [Fact]
-    public void Process_ValidLineChange_IsAppliedMergedAndReported()
+    public async Task Process_ValidLineChange_IsAppliedMergedAndReported()
     {
         var p = Processor();
-        var r = Send(p, """{"version": 3, "config": {"cameras": [{"id": "cam1", "url": "video.avi", "lines": [{"id": "door", "from": [0.2, 0], "to": [0.2, 1]}]}]}}""");
+        var r = await SendAsync(p, """{"version": 3, "config": {"cameras": [{"id": "cam1", "url": "video.avi", "lines": [{"id": "door", "from": [0.2, 0], "to": [0.2, 1]}]}]}}""");
         Assert.Equal(("applied", 3L), (r.Status, r.Version));
         Assert.Empty(r.Errors);
         Assert.Equal(0.2, Assert.Single(_applied).Cameras[0].Lines[0].From[0]);
@@ -54,21 +54,21 @@ public sealed class DesiredConfigProcessorTests : IDisposable
     }
 
     [Fact]
-    public void Process_NestedField_ChangesOnlyThatField()
+    public async Task Process_NestedField_ChangesOnlyThatField()
     {
         var p = Processor();
-        Assert.Equal("applied", Send(p, """{"version": 1, "config": {"counting": {"windowSeconds": 30}}}""").Status);
+        Assert.Equal("applied", (await SendAsync(p, """{"version": 1, "config": {"counting": {"windowSeconds": 30}}}""")).Status);
         Assert.Equal(30, p.Effective.Counting.WindowSeconds);
         Assert.Equal(0.0125, p.Effective.Counting.LineHysteresis);
         Assert.Equal("door", p.Effective.Cameras[0].Lines[0].Id);
     }
 
     [Fact]
-    public void Process_NullField_ReturnsItToItsDefault()
+    public async Task Process_NullField_ReturnsItToItsDefault()
     {
         var p = Processor();
-        Send(p, """{"version": 1, "config": {"counting": {"windowSeconds": 30}}}""");
-        Send(p, """{"version": 2, "config": {"counting": {"windowSeconds": null}}}""");
+        await SendAsync(p, """{"version": 1, "config": {"counting": {"windowSeconds": 30}}}""");
+        await SendAsync(p, """{"version": 2, "config": {"counting": {"windowSeconds": null}}}""");
         Assert.Equal(60, p.Effective.Counting.WindowSeconds);
     }
 
@@ -82,11 +82,11 @@ public sealed class DesiredConfigProcessorTests : IDisposable
     [InlineData("""{"version": 1, "config": {"cameras": [{"id": "cam1", "url": "v.avi", "lines": [{"id": "d", "from": [0, 0], "to": [0, 2]}]}]}}""", "config.cameras[0].lines[0].to", "between 0 and 1")]
     [InlineData("""{"version": 1, "config": {"deviceId": "other"}}""", "config.deviceId", "cannot be changed")]
     [InlineData("""{"version": 1, "config": {}, "extra": true}""", "extra", "unknown field")]
-    public void Process_BadPayload_IsRejectedWithAPreciseErrorAndNothingChanges(string payload, string path, string message)
+    public async Task Process_BadPayload_IsRejectedWithAPreciseErrorAndNothingChanges(string payload, string path, string message)
     {
         var p = Processor();
         string before = p.EffectiveHash;
-        var r = Send(p, payload);
+        var r = await SendAsync(p, payload);
         Assert.Equal("rejected", r.Status);
         var error = Assert.Single(r.Errors);
         Assert.Equal(path, error.Path);
@@ -97,51 +97,51 @@ public sealed class DesiredConfigProcessorTests : IDisposable
     }
 
     [Fact]
-    public void Process_PayloadOverTheSizeCap_IsRejectedBeforeParsing()
+    public async Task Process_PayloadOverTheSizeCap_IsRejectedBeforeParsing()
     {
-        var r = Send(Processor(maxBytes: 100), """{"version": 1, "config": {"counting": {"windowSeconds": 30}}, "pad": "" }""" + new string(' ', 200));
+        var r = await SendAsync(Processor(maxBytes: 100), """{"version": 1, "config": {"counting": {"windowSeconds": 30}}, "pad": "" }""" + new string(' ', 200));
         Assert.Equal("rejected", r.Status);
         Assert.Contains("mqtt.maxPayloadBytes", r.Errors[0].Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Process_OldOrSameVersion_IsIgnoredAndSaysWhy()
+    public async Task Process_OldOrSameVersion_IsIgnoredAndSaysWhy()
     {
         var p = Processor();
-        Send(p, """{"version": 5, "config": {"counting": {"windowSeconds": 30}}}""");
-        var same = Send(p, """{"version": 5, "config": {"counting": {"windowSeconds": 10}}}""");
-        var older = Send(p, """{"version": 4, "config": {"counting": {"windowSeconds": 10}}}""");
+        await SendAsync(p, """{"version": 5, "config": {"counting": {"windowSeconds": 30}}}""");
+        var same = await SendAsync(p, """{"version": 5, "config": {"counting": {"windowSeconds": 10}}}""");
+        var older = await SendAsync(p, """{"version": 4, "config": {"counting": {"windowSeconds": 10}}}""");
         Assert.Equal(("ignored", "ignored"), (same.Status, older.Status));
         Assert.Contains("not newer than the applied version 5", older.Errors[0].Message, StringComparison.Ordinal);
         Assert.Equal(30, p.Effective.Counting.WindowSeconds);
     }
 
     [Fact]
-    public void Process_ApplyFails_IsRejectedAndNotPersisted()
+    public async Task Process_ApplyFails_IsRejectedAndNotPersisted()
     {
         var p = Processor();
-        var r = p.Process(Encoding.UTF8.GetBytes("""{"version": 1, "config": {"counting": {"windowSeconds": 30}}}"""),
-            _ => [new ConfigError("cameras[0]", "camera restart failed")]);
+        var r = await p.ProcessAsync(Encoding.UTF8.GetBytes("""{"version": 1, "config": {"counting": {"windowSeconds": 30}}}"""),
+            _ => Task.FromResult<IReadOnlyList<ConfigError>>([new ConfigError("cameras[0]", "camera restart failed")]));
         Assert.Equal("rejected", r.Status);
         Assert.Equal(0, p.AppliedVersion);
         Assert.False(File.Exists(State));
     }
 
     [Fact]
-    public void Restart_ComesBackWithTheLastAppliedConfigOnTopOfTheFile()
+    public async Task Restart_ComesBackWithTheLastAppliedConfigOnTopOfTheFile()
     {
-        Send(Processor(), """{"version": 7, "config": {"counting": {"windowSeconds": 15}}}""");
+        await SendAsync(Processor(), """{"version": 7, "config": {"counting": {"windowSeconds": 15}}}""");
         var again = Processor();
         Assert.Equal(7, again.AppliedVersion);
         Assert.Equal(15, again.Effective.Counting.WindowSeconds);
-        Assert.Equal("ignored", Send(again, """{"version": 7, "config": {}}""").Status); // replay after restart
+        Assert.Equal("ignored", (await SendAsync(again, """{"version": 7, "config": {}}""")).Status); // replay after restart
     }
 
     [Fact]
-    public void DiscardApplied_GoesBackToTheFileAndKeepsTheOldStateAside()
+    public async Task DiscardApplied_GoesBackToTheFileAndKeepsTheOldStateAside()
     {
         var p = Processor();
-        Send(p, """{"version": 3, "config": {"counting": {"windowSeconds": 15}}}""");
+        await SendAsync(p, """{"version": 3, "config": {"counting": {"windowSeconds": 15}}}""");
         p.DiscardApplied();
         Assert.Equal((0L, 60), (p.AppliedVersion, p.Effective.Counting.WindowSeconds));
         Assert.True(File.Exists(State + ".discarded"));
@@ -159,19 +159,19 @@ public sealed class DesiredConfigProcessorTests : IDisposable
     }
 
     [Fact]
-    public void Signed_ValidSignature_IsApplied()
+    public async Task Signed_ValidSignature_IsApplied()
     {
-        var r = Send(Processor(signed: true), Signed(2, """{"counting": {"windowSeconds": 20}}"""));
+        var r = await SendAsync(Processor(signed: true), Signed(2, """{"counting": {"windowSeconds": 20}}"""));
         Assert.Equal("applied", r.Status);
     }
 
     [Fact]
-    public void Signed_SameContentReorderedAndReformatted_StillVerifies()
+    public async Task Signed_SameContentReorderedAndReformatted_StillVerifies()
     {
         using var doc = JsonDocument.Parse("""{"counting":{"windowSeconds":20,"lineHysteresis":0.02}}""");
         string sig = FleetSignature.Sign(_fleet, FleetSignature.ConfigBytes("dev-1", 2, doc.RootElement));
         string payload = $$"""{ "signature": "{{sig}}", "config": { "counting": { "lineHysteresis": 0.02,   "windowSeconds": 20 } }, "version": 2 }""";
-        Assert.Equal("applied", Send(Processor(signed: true), payload).Status);
+        Assert.Equal("applied", (await SendAsync(Processor(signed: true), payload)).Status);
     }
 
     [Theory]
@@ -180,7 +180,7 @@ public sealed class DesiredConfigProcessorTests : IDisposable
     [InlineData("tampered")]
     [InlineData("other-device")]
     [InlineData("other-version")]
-    public void Signed_MissingForgedOrReplayedSignature_IsRejected(string kind)
+    public async Task Signed_MissingForgedOrReplayedSignature_IsRejected(string kind)
     {
         string config = """{"counting": {"windowSeconds": 20}}""";
         string payload = kind switch
@@ -192,7 +192,7 @@ public sealed class DesiredConfigProcessorTests : IDisposable
             _ => Signed(1, config).Replace("\"version\": 1", "\"version\": 2", StringComparison.Ordinal),
         };
         var p = Processor(signed: true);
-        var r = Send(p, payload);
+        var r = await SendAsync(p, payload);
         Assert.Equal("rejected", r.Status);
         Assert.Equal("signature", r.Errors[0].Path);
         Assert.Empty(_applied);
