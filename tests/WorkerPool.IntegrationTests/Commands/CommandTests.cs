@@ -49,9 +49,7 @@ public sealed class CommandTests : IDisposable
         var restart = await operatorClient.RequestAsync(cmd + "restart-camera", """{"camera": "vtest"}""", timeout);
         Assert.True(restart.GetProperty("ok").GetBoolean());
         await host.WaitForStderrAsync("Camera vtest connected", timeout);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (host.Stderr.Count(l => l.Contains("Camera vtest connected", StringComparison.Ordinal)) < 2 && DateTime.UtcNow < deadline) await Task.Delay(100);
-        Assert.Equal(2, host.Stderr.Count(l => l.Contains("Camera vtest connected", StringComparison.Ordinal)));
+        Assert.Equal(2, await host.WaitForCountAsync("Camera vtest connected", 2, TimeSpan.FromSeconds(20)));
 
         var noCamera = await operatorClient.RequestAsync(cmd + "restart-camera", """{"camera": "nope"}""", timeout);
         Assert.False(noCamera.GetProperty("ok").GetBoolean());

@@ -80,10 +80,8 @@ public sealed class PayloadFuzzTests : IDisposable
         var stats = await StatsAsync(fleet);
         long rssAfter = stats.GetProperty("system").GetProperty("processRssBytes").GetInt64();
         Assert.True(rssAfter - rssBefore < 150L * 1024 * 1024, $"RSS grew from {rssBefore >> 20} MiB to {rssAfter >> 20} MiB");
-        int stored = host.Stderr.Count(l => l.Contains("Stored count record", StringComparison.Ordinal));
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (host.Stderr.Count(l => l.Contains("Stored count record", StringComparison.Ordinal)) <= stored && DateTime.UtcNow < deadline) await Task.Delay(200);
-        Assert.True(host.Stderr.Count(l => l.Contains("Stored count record", StringComparison.Ordinal)) > stored, "counting stopped");
+        int stored = host.Count("Stored count record");
+        Assert.True(await host.WaitForCountAsync("Stored count record", stored + 1, TimeSpan.FromSeconds(30)) > stored, "counting stopped");
         Assert.False(host.HasExited);
         Assert.DoesNotContain(host.Stderr, l => l.Contains("Unhandled exception", StringComparison.Ordinal) || l.Contains("crit:", StringComparison.Ordinal));
 

@@ -73,6 +73,17 @@ public sealed partial class HostProcess : IAsyncDisposable
         throw new TimeoutException($"no stderr line with '{text}' within {timeout}; stderr tail:\n{Tail()}");
     }
 
+    /// <summary>How many stderr lines contain <paramref name="text"/> so far.</summary>
+    public int Count(string text) => _stderr.Count(l => l.Contains(text, StringComparison.Ordinal));
+
+    /// <summary>Waits (bounded) until at least <paramref name="atLeast"/> stderr lines contain <paramref name="text"/>; returns the count.</summary>
+    public async Task<int> WaitForCountAsync(string text, int atLeast, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Count(text) < atLeast && DateTime.UtcNow < deadline && !_process.HasExited) await Task.Delay(100);
+        return Count(text);
+    }
+
     /// <summary>Sends a signal to the host (dotnet runs it as this process: the script execs).</summary>
     public void Signal(int signal) => _ = kill(_process.Id, signal);
 

@@ -24,15 +24,13 @@ public sealed class RemoteConfigTests : IDisposable
         return new JsonObject { ["version"] = version, ["config"] = new JsonObject { ["cameras"] = new JsonArray(camera) } }.ToJsonString();
     }
 
+    private const string Stored = "Stored count record", Connected = "Camera vtest connected", WorkerReady = "Worker 0 ready";
+
     private static async Task WaitMoreStoredAsync(HostProcess host)
     {
-        int stored = Stored(host);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (Stored(host) <= stored && DateTime.UtcNow < deadline) await Task.Delay(200);
-        Assert.True(Stored(host) > stored, "counting stopped after a config change");
+        int stored = host.Count(Stored);
+        Assert.True(await host.WaitForCountAsync(Stored, stored + 1, TimeSpan.FromSeconds(30)) > stored, "counting stopped after a config change");
     }
-
-    private static int Stored(HostProcess host) => host.Stderr.Count(l => l.Contains("Stored count record", StringComparison.Ordinal));
 
     [Fact]
     public async Task DesiredConfig_LineMovedIsAppliedLiveInvalidOneIsRejectedAndARestartKeepsTheApplied()
@@ -56,10 +54,10 @@ public sealed class RemoteConfigTests : IDisposable
             Assert.True(applied.Last().Retained || fleet.Messages.Count == 1);
 
             // The camera was not restarted, and counting goes on.
-            int stored = Stored(host);
+            int stored = host.Count(Stored);
             await Task.Delay(TimeSpan.FromSeconds(2.5));
-            Assert.True(Stored(host) > stored);
-            Assert.Single(host.Stderr, l => l.Contains("Camera vtest connected", StringComparison.Ordinal));
+            Assert.True(host.Count(Stored) > stored);
+            Assert.Equal(1, host.Count(Connected));
 
             await fleet.PublishAsync(desired, Desired(2, c => c["lines"]![0]!["to"] = new JsonArray(0.5, 1.5)), retain: true);
             var rejected = await fleet.WaitForAsync(m => m.Any(x => x.Json.GetProperty("version").GetInt64() == 2), TimeSpan.FromSeconds(30), "reported v2");
@@ -69,26 +67,24 @@ public sealed class RemoteConfigTests : IDisposable
             Assert.Equal(r1.GetProperty("effectiveHash").GetString(), r2.GetProperty("effectiveHash").GetString()); // running config unchanged
             Assert.Empty(SchemaCheck.Validate("config-reported.schema.json", r1));
             Assert.Empty(SchemaCheck.Validate("config-reported.schema.json", r2));
-            stored = Stored(host);
+            stored = host.Count(Stored);
             await Task.Delay(TimeSpan.FromSeconds(2.5));
-            Assert.True(Stored(host) > stored, "the service stopped counting after a rejected config");
+            Assert.True(host.Count(Stored) > stored, "the service stopped counting after a rejected config");
 
             // A window-length change goes to the counter: the open window is stored, no camera or worker restarts.
             await fleet.PublishAsync(desired, """{"version": 3, "config": {"counting": {"windowSeconds": 2}}}""", retain: true);
             var r3 = (await fleet.WaitForAsync(m => m.Any(x => x.Json.GetProperty("version").GetInt64() == 3), TimeSpan.FromSeconds(60), "reported v3")).Last().Json;
             Assert.Equal("applied", r3.GetProperty("status").GetString());
             await WaitMoreStoredAsync(host);
-            Assert.Single(host.Stderr, l => l.Contains("Camera vtest connected", StringComparison.Ordinal));
+            Assert.Equal(1, host.Count(Connected));
 
             // A camera source change restarts that camera only: the workers (and their models) stay.
             // (cameras is replaced as a whole list, so the moved line is sent again)
             await fleet.PublishAsync(desired, Desired(4, c => { c["fps"] = 4; c["lines"]![0]!["from"] = new JsonArray(0.3, 0.0); }), retain: true);
             var r4 = (await fleet.WaitForAsync(m => m.Any(x => x.Json.GetProperty("version").GetInt64() == 4), TimeSpan.FromSeconds(60), "reported v4")).Last().Json;
             Assert.Equal("applied", r4.GetProperty("status").GetString());
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (host.Stderr.Count(l => l.Contains("Camera vtest connected", StringComparison.Ordinal)) < 2 && DateTime.UtcNow < deadline) await Task.Delay(100);
-            Assert.Equal(2, host.Stderr.Count(l => l.Contains("Camera vtest connected", StringComparison.Ordinal)));
-            Assert.Single(host.Stderr, l => l.Contains("Worker 0 ready", StringComparison.Ordinal));
+            Assert.Equal(2, await host.WaitForCountAsync(Connected, 2, TimeSpan.FromSeconds(30)));
+            Assert.Equal(1, host.Count(WorkerReady));
             await WaitMoreStoredAsync(host);
 
             // Detection and tracker thresholds change in place: no camera, no worker restarts.
@@ -96,16 +92,16 @@ public sealed class RemoteConfigTests : IDisposable
             var r5 = (await fleet.WaitForAsync(m => m.Any(x => x.Json.GetProperty("version").GetInt64() == 5), TimeSpan.FromSeconds(60), "reported v5")).Last().Json;
             Assert.Equal("applied", r5.GetProperty("status").GetString());
             await WaitMoreStoredAsync(host);
-            Assert.Equal(2, host.Stderr.Count(l => l.Contains("Camera vtest connected", StringComparison.Ordinal)));
-            Assert.Single(host.Stderr, l => l.Contains("Worker 0 ready", StringComparison.Ordinal));
+            Assert.Equal(2, host.Count(Connected));
+            Assert.Equal(1, host.Count(WorkerReady));
 
             // A pool change replaces the workers while the camera keeps running.
             await fleet.PublishAsync(desired, """{"version": 6, "config": {"pool": {"workers": [{"device": "cpu", "cores": [0]}]}}}""", retain: true);
             var r6 = (await fleet.WaitForAsync(m => m.Any(x => x.Json.GetProperty("version").GetInt64() == 6), TimeSpan.FromSeconds(60), "reported v6")).Last().Json;
             Assert.Equal("applied", r6.GetProperty("status").GetString());
             await WaitMoreStoredAsync(host);
-            Assert.Equal(2, host.Stderr.Count(l => l.Contains("Worker 0 ready", StringComparison.Ordinal)));
-            Assert.Equal(2, host.Stderr.Count(l => l.Contains("Camera vtest connected", StringComparison.Ordinal)));
+            Assert.Equal(2, host.Count(WorkerReady));
+            Assert.Equal(2, host.Count(Connected));
 
             host.Signal(SigTerm);
             Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));

@@ -19,13 +19,13 @@ public class RunCommandTests
         await using var host = HostProcess.Start("run", "--config", config);
 
         await host.WaitForStderrAsync("Stored count record vtest seq 1 ", TimeSpan.FromSeconds(90));
-        int closedBefore = host.Stderr.Count(l => l.Contains("Stored count record", StringComparison.Ordinal));
+        int closedBefore = host.Count("Stored count record");
 
         host.Signal(SigTerm);
         int code = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(0, code);
-        Assert.True(host.Stderr.Count(l => l.Contains("Stored count record", StringComparison.Ordinal)) > closedBefore,
+        Assert.True(host.Count("Stored count record") > closedBefore,
             "the open window was not closed at shutdown:\n" + host.Tail());
         Assert.DoesNotContain(host.Stderr, l => l.Contains("fail:", StringComparison.Ordinal) || l.Contains("crit:", StringComparison.Ordinal));
     }
