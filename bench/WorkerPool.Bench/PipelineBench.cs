@@ -67,7 +67,7 @@ internal static class PipelineBench
     private static async Task<RunResult> PipelineRunAsync(DeviceConfig config, CameraOptions camera, ModelInfo model, string sample, int[] cores)
     {
         config.Pool.Workers = cores.Select(c => new WorkerOptions { Device = "cpu", Cores = [c] }).ToList();
-        var detectors = new OnnxDetectorFactory(model, config.Model, NullLogger.Instance);
+        var detectors = new OnnxDetectorFactory(model, config, NullLogger.Instance);
         var pipeline = new CountingPipeline(config, [(camera, new CameraUri(SourceKind.File, sample))], detectors,
             new FrameSourceFactory(TimeProvider.System), new NullCountSink(), PipelineMode.Replay, TimeProvider.System, NullLoggerFactory.Instance);
         var probe = new AllocationProbe();

@@ -25,6 +25,10 @@ internal static class Cli
             result.GetValue(rConfig)!, result.GetValue(camera)!, result.GetValue(video)!, result.GetValue(model),
             result.GetValue(framesOut), result.GetValue(annotate)), token));
 
-        return new RootCommand("WorkerPool: people counting on edge devices") { run, replay, FleetCommands.Build() };
+        var cConfig = new Option<FileInfo>("--config", "-c") { Description = "Device config file (JSON)", Required = true };
+        var check = new Command("check", "Validate a device config (and the model and ONNX Runtime) as run would, without starting anything") { cConfig };
+        check.SetAction((result, _) => CheckCommand.ExecuteAsync(result.GetValue(cConfig)!));
+
+        return new RootCommand("WorkerPool: people counting on edge devices") { run, replay, check, FleetCommands.Build() };
     }
 }

@@ -43,7 +43,7 @@ internal static class ReplayCommand
 
         camera.Loop = false; // replay counts the video once
         var time = TimeProvider.System;
-        var detectors = new OnnxDetectorFactory(model, config.Model, loggers.CreateLogger("WorkerPool.Inference"));
+        var detectors = new OnnxDetectorFactory(model, config, loggers.CreateLogger("WorkerPool.Inference"));
         var source = new CameraUri(SourceKind.File, args.Video.FullName);
         await using var observer = new ReplayObserver(args.FramesOut?.FullName, camera.Zones.Select(z => z.Id).ToArray());
         var pipeline = new CountingPipeline(config, [(camera, source)], detectors, new FrameSourceFactory(time), new NullCountSink(), PipelineMode.Replay, time, loggers);

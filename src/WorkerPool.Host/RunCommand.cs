@@ -5,7 +5,9 @@ using Microsoft.Extensions.Options;
 using System.Reflection;
 using WorkerPool.Commands;
 using WorkerPool.Config;
+using Microsoft.Extensions.Hosting.Systemd;
 using WorkerPool.Diagnostics;
+using WorkerPool.Health;
 using WorkerPool.Messaging;
 using WorkerPool.Outbox;
 using WorkerPool.Pipeline;
@@ -25,8 +27,31 @@ internal static class RunCommand
     }
 
     /// <summary>The product version (informational version without the build metadata).</summary>
-    public static string Version() =>
-        (typeof(RunCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0").Split('+')[0];
+    public static string Version() => FullVersion().Split('+')[0];
+
+    /// <summary>The informational version with its build metadata (<c>0.1.0+1a2b3c4</c>): names a release directory.</summary>
+    public static string FullVersion() =>
+        typeof(RunCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+
+    /// <summary>
+    /// The config <c>run</c> starts with: the file plus the remote changes persisted beside the outbox. When those no
+    /// longer validate (a model removed, a core gone) the file alone is used rather than failing at every boot; the
+    /// fleet then sees configVersion 0 and <paramref name="notice"/> says why. <paramref name="readOnly"/> leaves
+    /// the persisted state where it is (for <c>check</c>).
+    /// </summary>
+    public static (DeviceConfig Config, DesiredConfigProcessor Remote) LoadEffective(FileInfo configFile, out string? notice, bool readOnly = false)
+    {
+        var file = ConfigLoader.Load(configFile.FullName);
+        var remote = new DesiredConfigProcessor(file, Path.Combine(file.DataDirectory, "remote-config.json"), FleetKey(file), file.Mqtt.MaxPayloadBytes);
+        notice = null;
+        if (remote.AppliedVersion > 0 && DeviceConfigValidator.Validate(remote.Effective) is { Count: > 0 } broken)
+        {
+            notice = $"Remote config version {remote.AppliedVersion} no longer validates ({string.Join("; ", broken)}); starting from the device-config file alone";
+            if (readOnly) return (file, remote);
+            remote.DiscardApplied();
+        }
+        return (remote.Effective, remote);
+    }
 
     public static async Task<int> ExecuteAsync(FileInfo configFile, CancellationToken token)
     {
@@ -34,19 +59,8 @@ internal static class RunCommand
         DesiredConfigProcessor remote;
         try
         {
-            var file = ConfigLoader.Load(configFile.FullName);
-            // Remote changes applied earlier are persisted beside the outbox and come back on top of the file.
-            string state = Path.Combine(Path.GetDirectoryName(file.ResolvePath(file.Outbox.Path))!, "remote-config.json");
-            remote = new DesiredConfigProcessor(file, state, FleetKey(file), file.Mqtt.MaxPayloadBytes);
-            if (remote.AppliedVersion > 0 && DeviceConfigValidator.Validate(remote.Effective) is { Count: > 0 } broken)
-            {
-                // What was fine when applied no longer is (a model removed, a core gone): start from the file alone
-                // rather than fail at every boot; the fleet sees configVersion 0 and the log says why.
-                await Console.Error.WriteLineAsync($"Remote config version {remote.AppliedVersion} no longer validates ({string.Join("; ", broken)}); " +
-                    "starting from the device-config file alone").ConfigureAwait(false);
-                remote.DiscardApplied();
-            }
-            config = remote.Effective;
+            (config, remote) = LoadEffective(configFile, out string? notice);
+            if (notice is not null) await Console.Error.WriteLineAsync(notice).ConfigureAwait(false);
         }
         catch (ConfigException ex)
         {
@@ -74,16 +88,35 @@ internal static class RunCommand
             config.Mqtt.BatchSize, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Mqtt")));
         builder.Services.AddSingleton(sp => new HeartbeatPublisher(config, sp.GetRequiredService<MqttConnection>(), sp.GetRequiredService<CountOutbox>(),
             sp.GetRequiredService<OutboxPublisher>(), sp.GetRequiredService<PipelineService>(), sp.GetRequiredService<SystemMetrics>(), version, ConfigVersion,
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Mqtt")));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Mqtt"),
+            sp.GetRequiredService<HealthMonitor>(), sp.GetRequiredService<ThermalGovernor>()));
         builder.Services.AddSingleton(remote);
         builder.Services.AddSingleton(sp => new RemoteConfigService(sp.GetRequiredService<MqttConnection>(), remote,
             sp.GetRequiredService<PipelineService>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.RemoteConfig")));
         builder.Services.AddSingleton(sp => new CommandService(sp.GetRequiredService<MqttConnection>(), remote, FleetKey(config), config.Mqtt.MaxPayloadBytes,
             sp.GetRequiredService<PipelineService>(), sp.GetRequiredService<OutboxPublisher>(), sp.GetRequiredService<CountOutbox>(),
             sp.GetRequiredService<HeartbeatPublisher>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Commands")));
-        // Hosted services stop in reverse order: the pipeline first (its last window goes to the outbox), then MQTT.
+        builder.Services.AddSingleton(sp => new HealthMonitor(() => sp.GetRequiredService<PipelineService>().Config.Health, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new ThermalGovernor(() => sp.GetRequiredService<PipelineService>().Config.Thermal,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Health")));
+        builder.Services.AddSingleton(sp =>
+        {
+            var pipeline = sp.GetRequiredService<PipelineService>();
+            var mqtt = sp.GetRequiredService<MqttConnection>();
+            var outbox = sp.GetRequiredService<CountOutbox>();
+            var time = sp.GetRequiredService<TimeProvider>();
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Health");
+            return new HealthService(sp.GetRequiredService<HealthMonitor>(), () => PipelineSnapshot.Of(pipeline.Pipeline),
+                SystemdWatchdog.FromEnvironment(new SystemdNotifier()), StatusLed.Open(config.StatusLed, time, logger),
+                () => !config.Mqtt.Enabled || mqtt.IsConnected, () => outbox.Stats().LastError is not null,
+                config.ResolvePath(config.Health.File ?? Path.Combine(config.DataDirectory, "health.json")), FullVersion(), time, logger);
+        });
+        // Hosted services stop in reverse order: health first (the file says "stopped"), then the pipeline (its last
+        // window goes to the outbox), then MQTT.
         if (config.Mqtt.Enabled) builder.Services.AddHostedService<MqttService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PipelineService>());
+        builder.Services.AddHostedService(sp => new ThermalService(sp.GetRequiredService<ThermalGovernor>(), sp.GetRequiredService<PipelineService>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<HealthService>());
 
         using var host = builder.Build();
         try

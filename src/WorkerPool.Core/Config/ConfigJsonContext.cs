@@ -15,4 +15,5 @@ namespace WorkerPool.Config;
 [JsonSerializable(typeof(OutboxOptions))]
 [JsonSerializable(typeof(MqttOptions))]
 [JsonSerializable(typeof(SecurityOptions))]
+[JsonSerializable(typeof(StatusLedOptions))]
 internal sealed partial class ConfigJsonContext : JsonSerializerContext;

@@ -32,9 +32,22 @@ public sealed class DeviceConfig
     /// <summary>The cameras this device reads, each with its own lines and zones.</summary>
     public List<CameraOptions> Cameras { get; set; } = [];
 
+    /// <summary>Service health: the systemd watchdog and the health file that updates wait for.</summary>
+    public HealthOptions Health { get; set; } = new();
+
+    /// <summary>Thermal care: lower camera sampling step by step while the SoC runs hot.</summary>
+    public ThermalOptions Thermal { get; set; } = new();
+
+    /// <summary>An optional status LED on a GPIO line.</summary>
+    public StatusLedOptions StatusLed { get; set; } = new();
+
     /// <summary>Directory of the config file; relative paths in the config resolve against it. Not serialized.</summary>
     [JsonIgnore]
     public string BaseDirectory { get; set; } = Directory.GetCurrentDirectory();
+
+    /// <summary>The data directory: where the outbox lives, and beside it the remote-config state, the health file and the TensorRT engine cache.</summary>
+    [JsonIgnore]
+    public string DataDirectory => Path.GetDirectoryName(ResolvePath(Outbox.Path)) ?? BaseDirectory;
 
     /// <summary>Resolves a path from the config against <see cref="BaseDirectory"/>.</summary>
     public string ResolvePath(string path) =>
@@ -52,6 +65,9 @@ public sealed class DeviceConfig
         target.Mqtt = Mqtt;
         target.Security = Security;
         target.Cameras = Cameras;
+        target.Health = Health;
+        target.Thermal = Thermal;
+        target.StatusLed = StatusLed;
         target.BaseDirectory = BaseDirectory;
     }
 }
@@ -70,6 +86,9 @@ public sealed class ModelOptions
 
     /// <summary>IoU above which overlapping person boxes are suppressed (non-maximum suppression).</summary>
     public double NmsThreshold { get; set; } = 0.45;
+
+    /// <summary>Where <c>tensorrt:N</c> workers keep built engines (building one takes minutes); default: <c>tensorrt-cache</c> in the data directory.</summary>
+    public string? EngineCachePath { get; set; }
 }
 
 /// <summary>The inference pool: exactly the workers listed, never more, never fewer.</summary>
@@ -273,4 +292,61 @@ public sealed class MqttTlsOptions
 
     /// <summary>Name the broker certificate must carry; default: <see cref="MqttOptions.Host"/>.</summary>
     public string? ServerName { get; set; }
+}
+
+/// <summary>What "healthy" means for the watchdog, the health file and the status LED.</summary>
+public sealed class HealthOptions
+{
+    /// <summary>Seconds the inference pool may finish nothing while frames wait before the service counts as unhealthy (and systemd's watchdog, if any, restarts it).</summary>
+    public int StallSeconds { get; set; } = 60;
+
+    /// <summary>Seconds a camera may stay disconnected before the service counts as degraded (fast LED blink; the watchdog keeps being fed).</summary>
+    public int CameraDownSeconds { get; set; } = 30;
+
+    /// <summary>Health file rewritten every few seconds (state, reason, version, time); default: <c>health.json</c> in the data directory.</summary>
+    public string? File { get; set; }
+}
+
+/// <summary>Thermal throttling: above <see cref="ThrottleCelsius"/> camera sampling fps is lowered step by step, and restored below <see cref="ResumeCelsius"/>.</summary>
+public sealed class ThermalOptions
+{
+    /// <summary>SoC temperature at which sampling is lowered by one step (0 = no throttling).</summary>
+    public double ThrottleCelsius { get; set; }
+
+    /// <summary>Temperature at or below which sampling is raised by one step; default (0): 5 degrees below <see cref="ThrottleCelsius"/>.</summary>
+    public double ResumeCelsius { get; set; }
+
+    /// <summary>Thermal zone to watch, by name (<c>thermal_zone1</c>) or type (<c>CPU-therm</c>); default: the hottest zone.</summary>
+    public string? Zone { get; set; }
+
+    /// <summary>Percent of each camera's full sampling rate removed per step.</summary>
+    public int StepPercent { get; set; } = 25;
+
+    /// <summary>Lowest sampling rate, in percent of the full rate.</summary>
+    public int MinPercent { get; set; } = 25;
+
+    /// <summary>Seconds between temperature readings.</summary>
+    public int PollSeconds { get; set; } = 5;
+
+    /// <summary>Seconds to wait after a step before the next one, so the SoC has time to respond.</summary>
+    public int HoldSeconds { get; set; } = 30;
+
+    /// <summary>The sysfs thermal class directory (tests point it at a fake tree).</summary>
+    public string SysfsRoot { get; set; } = "/sys/class/thermal";
+}
+
+/// <summary>A status LED on one GPIO line: steady when online and counting, slow blink when offline and buffering, fast blink on error.</summary>
+public sealed class StatusLedOptions
+{
+    /// <summary>Drive the LED.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>GPIO chip number (<c>/dev/gpiochipN</c>).</summary>
+    public int Chip { get; set; }
+
+    /// <summary>Line (pin) number on that chip.</summary>
+    public int Line { get; set; } = -1;
+
+    /// <summary>The LED lights when the line is low.</summary>
+    public bool ActiveLow { get; set; }
 }

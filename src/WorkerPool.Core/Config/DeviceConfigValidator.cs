@@ -43,6 +43,7 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
         ValidateCameras(config.Cameras, Add);
         ValidateOutbox(config.Outbox, Add);
         ValidateMqtt(config.Mqtt, Add);
+        ValidateAppliance(config, Add);
         if (config.Security?.FleetPublicKey is { Length: > 0 } pem)
         {
             try { using var key = RemoteConfig.FleetSignature.FromPublicKeyPem(pem); }
@@ -187,6 +188,35 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
         foreach (var (field, file) in new[] { ("caFile", m.Tls.CaFile), ("certFile", m.Tls.CertFile), ("keyFile", m.Tls.KeyFile) })
             if (file is { Length: > 0 } && !File.Exists(file)) add("mqtt.tls." + field, $"'{file}' does not exist");
         if (string.IsNullOrEmpty(m.Tls.CertFile) != string.IsNullOrEmpty(m.Tls.KeyFile)) add("mqtt.tls.keyFile", "certFile and keyFile go together");
+    }
+
+    private static void ValidateAppliance(DeviceConfig config, Action<string, string> add)
+    {
+        if (config.Health is not { } h) add("health", "is required");
+        else
+        {
+            if (h.StallSeconds is < 5 or > 3600) add("health.stallSeconds", "must be between 5 and 3600");
+            if (h.CameraDownSeconds is < 1 or > 86400) add("health.cameraDownSeconds", "must be between 1 and 86400");
+            if (h.File is { Length: 0 }) add("health.file", "must not be empty (leave it out for the default)");
+        }
+        if (config.Thermal is not { } t) add("thermal", "is required");
+        else
+        {
+            if (t.ThrottleCelsius is < 0 or > 150) add("thermal.throttleCelsius", "must be between 0 (off) and 150");
+            if (t.ResumeCelsius < 0 || (t.ThrottleCelsius > 0 && t.ResumeCelsius >= t.ThrottleCelsius))
+                add("thermal.resumeCelsius", "must be below throttleCelsius (0 = 5 degrees below)");
+            if (t.StepPercent is < 1 or > 90) add("thermal.stepPercent", "must be between 1 and 90");
+            if (t.MinPercent is < 1 or > 100) add("thermal.minPercent", "must be between 1 and 100");
+            if (t.PollSeconds is < 1 or > 600) add("thermal.pollSeconds", "must be between 1 and 600");
+            if (t.HoldSeconds is < 0 or > 3600) add("thermal.holdSeconds", "must be between 0 and 3600");
+            if (string.IsNullOrWhiteSpace(t.SysfsRoot)) add("thermal.sysfsRoot", "is required");
+        }
+        if (config.StatusLed is not { } led) add("statusLed", "is required");
+        else if (led.Enabled)
+        {
+            if (led.Chip is < 0 or > 64) add("statusLed.chip", "must be between 0 and 64");
+            if (led.Line is < 0 or > 1023) add("statusLed.line", "must be set (0-1023) when the LED is enabled");
+        }
     }
 
     private static bool CheckPoint(string path, double[]? point, Action<string, string> add)

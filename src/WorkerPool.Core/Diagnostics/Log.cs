@@ -4,7 +4,7 @@ namespace WorkerPool.Diagnostics;
 
 /// <summary>
 /// Every log line of the library, source-generated. Event ids by component: capture 1000, inference 2000,
-/// tracking and counting 3000, outbox 4000, mqtt 5000, host 6000.
+/// tracking and counting 3000, outbox 4000, mqtt 5000, host 6000, health 7000.
 /// </summary>
 internal static partial class Log
 {
@@ -106,4 +106,31 @@ internal static partial class Log
 
     [LoggerMessage(5200, LogLevel.Warning, "Command {Name} refused: {Reason}")]
     public static partial void CommandRejected(ILogger logger, string name, string reason);
+
+    [LoggerMessage(7000, LogLevel.Warning, "Health {State}: {Reason}")]
+    public static partial void HealthChanged(ILogger logger, string state, string reason);
+
+    [LoggerMessage(7001, LogLevel.Information, "Health {State}")]
+    public static partial void HealthRecovered(ILogger logger, string state);
+
+    [LoggerMessage(7002, LogLevel.Warning, "Health file {Path} not written: {Error}")]
+    public static partial void HealthFileFailed(ILogger logger, string path, string error);
+
+    [LoggerMessage(7003, LogLevel.Information, "systemd watchdog on: pinging every {Seconds} s while the pipeline is healthy")]
+    public static partial void WatchdogEnabled(ILogger logger, double seconds);
+
+    [LoggerMessage(7010, LogLevel.Information, "Status LED on GPIO chip {Chip} line {Line}")]
+    public static partial void StatusLedReady(ILogger logger, int chip, int line);
+
+    [LoggerMessage(7011, LogLevel.Information, "Status LED (GPIO chip {Chip} line {Line}) off: {Reason}")]
+    public static partial void StatusLedUnavailable(ILogger logger, int chip, int line, string reason);
+
+    [LoggerMessage(7020, LogLevel.Warning, "SoC at {Celsius} °C ({Zone}): camera sampling lowered to {Percent}% (step {Level})")]
+    public static partial void ThermalThrottled(ILogger logger, double celsius, string zone, int percent, int level);
+
+    [LoggerMessage(7021, LogLevel.Information, "SoC at {Celsius} °C ({Zone}): camera sampling raised to {Percent}% (step {Level})")]
+    public static partial void ThermalRestored(ILogger logger, double celsius, string zone, int percent, int level);
+
+    [LoggerMessage(7022, LogLevel.Warning, "Thermal throttling is on but no thermal zone matches '{Zone}' under {Root}; not throttling")]
+    public static partial void ThermalNoSensor(ILogger logger, string zone, string root);
 }

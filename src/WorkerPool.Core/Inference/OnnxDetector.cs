@@ -28,8 +28,8 @@ public sealed class OnnxDetector : IDetector
     {
     }
 
-    /// <summary>Loads the model for one worker, reading thresholds that can change at run time.</summary>
-    public OnnxDetector(ModelInfo model, ExecutionDevice device, int threads, DetectionThresholds thresholds, ILogger logger)
+    /// <summary>Loads the model for one worker, reading thresholds that can change at run time; TensorRT engines are cached in <paramref name="engineCachePath"/>.</summary>
+    public OnnxDetector(ModelInfo model, ExecutionDevice device, int threads, DetectionThresholds thresholds, ILogger logger, string? engineCachePath = null)
     {
         var m = model.Manifest;
         using var options = new SessionOptions
@@ -39,7 +39,7 @@ public sealed class OnnxDetector : IDetector
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
-        (ActiveDevice, FallbackReason) = AppendProvider(options, device);
+        (ActiveDevice, FallbackReason) = AppendProvider(options, device, engineCachePath);
         if (FallbackReason is not null) Log.DeviceFallback(logger, device.ToString(), FallbackReason);
         _session = new InferenceSession(model.Path, options);
 
@@ -79,7 +79,7 @@ public sealed class OnnxDetector : IDetector
         Nms.Apply(into, _thresholds.Nms);
     }
 
-    private static (string Active, string? Fallback) AppendProvider(SessionOptions options, ExecutionDevice device)
+    private static (string Active, string? Fallback) AppendProvider(SessionOptions options, ExecutionDevice device, string? engineCachePath)
     {
         if (device.Kind == DeviceKind.Cpu) return ("cpu", null);
         string provider = device.Kind == DeviceKind.Cuda ? "CUDAExecutionProvider" : "TensorrtExecutionProvider";
@@ -88,7 +88,8 @@ public sealed class OnnxDetector : IDetector
             return ("cpu", $"{provider} is not in this ONNX Runtime build; running on CPU");
         try
         {
-            if (device.Kind == DeviceKind.TensorRt) options.AppendExecutionProvider_Tensorrt(device.Index);
+            if (device.Kind == DeviceKind.TensorRt) AppendTensorRt(options, device.Index, engineCachePath);
+            // CUDA after TensorRT: nodes TensorRT cannot take run on CUDA rather than on the CPU.
             options.AppendExecutionProvider_CUDA(device.Index);
             return (device.ToString(), null);
         }
@@ -96,6 +97,27 @@ public sealed class OnnxDetector : IDetector
         {
             return ("cpu", $"{provider} failed to start ({ex.Message}); running on CPU");
         }
+    }
+
+    private static void AppendTensorRt(SessionOptions options, int deviceIndex, string? engineCachePath)
+    {
+        using var trt = new OrtTensorRTProviderOptions();
+        var settings = new Dictionary<string, string>
+        {
+            ["device_id"] = deviceIndex.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["trt_fp16_enable"] = "1",
+        };
+        if (engineCachePath is { Length: > 0 })
+        {
+            // Building an engine takes minutes on a Jetson; the cache makes every later start take seconds.
+            Directory.CreateDirectory(engineCachePath);
+            settings["trt_engine_cache_enable"] = "1";
+            settings["trt_engine_cache_path"] = engineCachePath;
+            settings["trt_timing_cache_enable"] = "1";
+            settings["trt_timing_cache_path"] = engineCachePath;
+        }
+        trt.UpdateOptions(settings);
+        options.AppendExecutionProvider_Tensorrt(trt);
     }
 
     /// <inheritdoc />
@@ -110,11 +132,12 @@ public sealed class OnnxDetector : IDetector
 }
 
 /// <summary>Creates <see cref="OnnxDetector"/>s for a verified model; all of them read the same <see cref="Thresholds"/>.</summary>
-public sealed class OnnxDetectorFactory(ModelInfo model, float minScore, float nmsThreshold, ILogger logger) : IDetectorFactory
+public sealed class OnnxDetectorFactory(ModelInfo model, float minScore, float nmsThreshold, ILogger logger, string? engineCachePath = null) : IDetectorFactory
 {
-    /// <summary>A factory with the thresholds of a config's <c>model</c> section.</summary>
-    public OnnxDetectorFactory(ModelInfo model, Config.ModelOptions options, ILogger logger)
-        : this(model, (float)options.ScoreThreshold, (float)options.NmsThreshold, logger)
+    /// <summary>A factory with the thresholds of a config's <c>model</c> section and its TensorRT engine cache (default: in the data directory).</summary>
+    public OnnxDetectorFactory(ModelInfo model, Config.DeviceConfig config, ILogger logger)
+        : this(model, (float)config.Model.ScoreThreshold, (float)config.Model.NmsThreshold, logger,
+            config.ResolvePath(config.Model.EngineCachePath ?? Path.Combine(config.DataDirectory, "tensorrt-cache")))
     {
     }
 
@@ -122,7 +145,7 @@ public sealed class OnnxDetectorFactory(ModelInfo model, float minScore, float n
     public DetectionThresholds Thresholds { get; } = new(minScore, nmsThreshold);
 
     /// <inheritdoc />
-    public IDetector Create(ExecutionDevice device, int threads) => new OnnxDetector(model, device, threads, Thresholds, logger);
+    public IDetector Create(ExecutionDevice device, int threads) => new OnnxDetector(model, device, threads, Thresholds, logger, engineCachePath);
 }
 
 /// <summary>Detection thresholds read by the workers at every frame, so they can change without reloading models.</summary>

@@ -4,6 +4,7 @@ using MQTTnet;
 using MQTTnet.Protocol;
 using WorkerPool.Config;
 using WorkerPool.Diagnostics;
+using WorkerPool.Health;
 using WorkerPool.Outbox;
 using WorkerPool.Pipeline;
 
@@ -14,7 +15,8 @@ namespace WorkerPool.Messaging;
 /// (re)connect. Heartbeats are never queued: offline, they are simply not sent.
 /// </summary>
 public sealed class HeartbeatPublisher(DeviceConfig config, MqttConnection connection, CountOutbox outbox, OutboxPublisher publisher,
-    PipelineService pipeline, SystemMetrics system, string version, Func<string> configVersion, TimeProvider time, ILogger logger)
+    PipelineService pipeline, SystemMetrics system, string version, Func<string> configVersion, TimeProvider time, ILogger logger,
+    HealthMonitor? health = null, ThermalGovernor? thermal = null)
 {
     private readonly string _outboxPath = config.ResolvePath(config.Outbox.Path);
 
@@ -72,6 +74,8 @@ public sealed class HeartbeatPublisher(DeviceConfig config, MqttConnection conne
                 system.Temperatures().Select(t => new TemperaturePayload(t.Zone, t.Type, t.Celsius)).ToArray()),
             cameras, workers, running?.Pool.QueueDepth ?? 0,
             new OutboxPayload(o.Backlog, o.OldestAgeSeconds, o.Bytes, o.DroppedByRetention, o.PendingInMemory, o.LastError, o.Quarantined),
-            publisher.LastPublishAt);
+            publisher.LastPublishAt,
+            new HealthPayload((health?.Current.State ?? HealthState.Starting).ToString().ToLowerInvariant(), health?.Current.Reason),
+            new ThermalPayload(thermal?.Celsius, thermal?.Zone, pipeline.Config.Thermal.ThrottleCelsius, thermal?.Level ?? 0, thermal?.Percent ?? 100));
     }
 }

@@ -24,7 +24,22 @@ public sealed record HeartbeatPayload(
     IReadOnlyList<WorkerPayload> Workers,
     int PoolQueueDepth,
     OutboxPayload Outbox,
-    DateTimeOffset? LastPublishAt);
+    DateTimeOffset? LastPublishAt,
+    HealthPayload Health,
+    ThermalPayload Thermal);
+
+/// <summary>The health verdict (the same one the watchdog, the health file and the status LED follow).</summary>
+public sealed record HealthPayload(
+    string State,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason);
+
+/// <summary>Thermal throttling: the watched temperature and how far camera sampling is lowered.</summary>
+public sealed record ThermalPayload(
+    double? Celsius,
+    string? Zone,
+    double ThrottleCelsius,
+    int Level,
+    int SamplingPercent);
 
 /// <summary>Host health.</summary>
 public sealed record SystemPayload(

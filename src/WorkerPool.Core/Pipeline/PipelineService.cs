@@ -39,7 +39,7 @@ public sealed class PipelineService(IOptions<DeviceConfig> options, ICountSink s
     /// zones and window settings take effect at the next frame (moved lines keep the open window; other changes
     /// close and store it first); a camera whose source settings changed restarts alone; a worker or model change
     /// replaces the inference pool while the cameras keep running. Added or removed cameras, or a new queue size,
-    /// rebuild the pipeline (open windows are stored first, so no count is lost). Outbox, MQTT and security
+    /// rebuild the pipeline (open windows are stored first, so no count is lost). Outbox, MQTT, security, status-LED and health-file
     /// settings are read at start only: a change to them is refused with an error. If what the config asks for
     /// cannot start, the previous config runs again and the error is returned.
     /// </summary>
@@ -53,6 +53,8 @@ public sealed class PipelineService(IOptions<DeviceConfig> options, ICountSink s
             if (Json(current.Outbox) != Json(next.Outbox)) refused.Add(new("config.outbox", "is read at start only: change it in the device-config file and restart"));
             if (Json(current.Mqtt) != Json(next.Mqtt)) refused.Add(new("config.mqtt", "is read at start only: change it in the device-config file and restart"));
             if (Json(current.Security) != Json(next.Security)) refused.Add(new("config.security", "cannot be changed remotely"));
+            if (Json(current.StatusLed) != Json(next.StatusLed)) refused.Add(new("config.statusLed", "is read at start only: change it in the device-config file and restart"));
+            if (current.Health.File != next.Health.File) refused.Add(new("config.health.file", "is read at start only: change it in the device-config file and restart"));
             if (refused.Count > 0) return refused;
 
             try
@@ -101,7 +103,7 @@ public sealed class PipelineService(IOptions<DeviceConfig> options, ICountSink s
     }
 
     private OnnxDetectorFactory Factory(DeviceConfig config) =>
-        new(ModelInspector.Resolve(config), config.Model, loggers.CreateLogger("WorkerPool.Inference"));
+        new(ModelInspector.Resolve(config), config, loggers.CreateLogger("WorkerPool.Inference"));
 
     private CountingPipeline Build(DeviceConfig config)
     {

@@ -34,6 +34,21 @@ public class ConfigValidationTests
     public void Validate_SampleConfig_HasNoErrors() => Assert.Empty(Errors(Valid));
 
     [Fact]
+    public void Validate_ResumeAboveThrottle_IsRejected() =>
+        AssertOneError(Valid.Replace("\"deviceId\": \"dev-1\",", "\"deviceId\": \"dev-1\", \"thermal\": { \"throttleCelsius\": 80, \"resumeCelsius\": 85 },"),
+            "thermal.resumeCelsius", "below throttleCelsius");
+
+    [Fact]
+    public void Validate_EnabledLedWithoutALine_IsRejected() =>
+        AssertOneError(Valid.Replace("\"deviceId\": \"dev-1\",", "\"deviceId\": \"dev-1\", \"statusLed\": { \"enabled\": true, \"chip\": 0 },"),
+            "statusLed.line", "must be set");
+
+    [Fact]
+    public void Validate_TooShortStall_IsRejected() =>
+        AssertOneError(Valid.Replace("\"deviceId\": \"dev-1\",", "\"deviceId\": \"dev-1\", \"health\": { \"stallSeconds\": 1 },"),
+            "health.stallSeconds", "between 5 and 3600");
+
+    [Fact]
     public void Validate_LinePointOutsideUnitSquare_NamesThePoint() =>
         AssertOneError(Valid.Replace("\"to\": [0.5, 1]", "\"to\": [0.5, 1.2]"), "cameras[0].lines[0].to", "between 0 and 1");
 

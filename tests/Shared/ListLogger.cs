@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace WorkerPool.IntegrationTests.Infrastructure;
+namespace WorkerPool.Testing;
 
 /// <summary>An ILogger that keeps every line, so tests can assert on what an operator would read.</summary>
 public sealed class ListLogger : ILogger

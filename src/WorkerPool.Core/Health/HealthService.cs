@@ -1,0 +1,88 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using WorkerPool.Diagnostics;
+
+namespace WorkerPool.Health;
+
+/// <summary>
+/// Every two seconds (or half the watchdog interval, if shorter): judges health, feeds the systemd watchdog unless
+/// unhealthy, rewrites the health file, and sets the status LED pattern. The LED itself blinks on its own timer.
+/// </summary>
+public sealed class HealthService(HealthMonitor monitor, Func<PipelineSnapshot> snapshot, SystemdWatchdog watchdog, StatusLed led,
+    Func<bool> online, Func<bool> outboxFailing, string healthFile, string version, TimeProvider time, ILogger logger) : BackgroundService
+{
+    private HealthState? _logged;
+
+    /// <summary>The pattern the status LED shows now.</summary>
+    public LedPattern LedPattern => led.Pattern;
+
+    /// <summary>One round: judge, report, write, choose the LED pattern. Public so tests drive it with a fake clock.</summary>
+    public HealthReport Check()
+    {
+        var report = monitor.Evaluate(snapshot());
+        if (report.State != _logged)
+        {
+            if (report.State is HealthState.Healthy) Log.HealthRecovered(logger, "healthy");
+            else Log.HealthChanged(logger, report.State.ToString().ToLowerInvariant(), report.Reason ?? "-");
+            _logged = report.State;
+        }
+        watchdog.Report(report);
+        led.Pattern = StatusLed.Choose(report.State, online(), outboxFailing());
+        WriteFile(report.State.ToString().ToLowerInvariant(), report.Reason);
+        return report;
+    }
+
+    private void WriteFile(string state, string? reason)
+    {
+        try
+        {
+            HealthFile.Write(healthFile, new HealthFileContent(state, reason, version, Environment.ProcessId, time.GetUtcNow()));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.HealthFileFailed(logger, healthFile, ex.Message);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (watchdog.Enabled) Log.WatchdogEnabled(logger, watchdog.PingEvery.TotalSeconds);
+        var every = watchdog.PingEvery < TimeSpan.FromSeconds(2) ? watchdog.PingEvery : TimeSpan.FromSeconds(2);
+        var blinking = led.Present ? BlinkAsync(stoppingToken) : Task.CompletedTask;
+        try
+        {
+            Check();
+            using var timer = new PeriodicTimer(every, time);
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false)) Check();
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+        await blinking.ConfigureAwait(false);
+    }
+
+    private async Task BlinkAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(StatusLed.TickInterval, time);
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false)) led.Tick();
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+    }
+
+    /// <inheritdoc />
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        WriteFile("stopped", null);
+        led.Pattern = LedPattern.Off;
+        led.Tick();
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        led.Dispose();
+        base.Dispose();
+    }
+}

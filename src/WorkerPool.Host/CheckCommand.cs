@@ -1,0 +1,50 @@
+using Microsoft.ML.OnnxRuntime;
+using WorkerPool.Config;
+using WorkerPool.Inference;
+
+namespace WorkerPool.Host;
+
+/// <summary>
+/// <c>check --config FILE</c>: validates a device config as <c>run</c> would (with the remote changes persisted
+/// beside the outbox, and the model file), and prints what the device would run and which ONNX Runtime providers
+/// it has. Install and update scripts run it before they switch anything.
+/// </summary>
+internal static class CheckCommand
+{
+    public static async Task<int> ExecuteAsync(FileInfo configFile)
+    {
+        DeviceConfig config;
+        try { config = RunCommand.LoadEffective(configFile, out _).Config; }
+        catch (ConfigException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return ExitCodes.InvalidConfig;
+        }
+        var errors = DeviceConfigValidator.Validate(config);
+        if (errors.Count > 0)
+        {
+            await Console.Error.WriteLineAsync("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e))).ConfigureAwait(false);
+            return ExitCodes.InvalidConfig;
+        }
+        string[] providers;
+        try { providers = OrtEnv.Instance().GetAvailableProviders(); }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException or OnnxRuntimeException)
+        {
+            await Console.Error.WriteLineAsync("ONNX Runtime does not load: " + ex.Message).ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        var model = ModelInspector.Resolve(config);
+        Console.WriteLine($"config OK: device {config.DeviceId}, {config.Cameras.Count(c => c.Enabled)} camera(s), " +
+            $"workers [{string.Join(", ", config.Pool.Workers.Select(w => w.Device))}], model {model.Manifest.Name}");
+        Console.WriteLine($"ONNX Runtime {OrtEnv.Instance().GetVersionString()} ({NativeLibraries.Redirected(NativeLibraries.OnnxRuntimeVariable) ?? "bundled"}): " +
+            string.Join(", ", providers));
+        foreach (var worker in config.Pool.Workers)
+        {
+            if (!ExecutionDevice.TryParse(worker.Device, out var device)) continue; // the validator has already passed it
+            string needed = device.Kind switch { DeviceKind.Cuda => "CUDAExecutionProvider", DeviceKind.TensorRt => "TensorrtExecutionProvider", _ => "" };
+            if (needed.Length > 0 && !providers.Contains(needed))
+                Console.WriteLine($"warning: {worker.Device} needs {needed}, which this ONNX Runtime lacks: that worker will run on the CPU");
+        }
+        return ExitCodes.Ok;
+    }
+}

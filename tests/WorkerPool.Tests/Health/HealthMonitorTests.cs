@@ -1,0 +1,84 @@
+using Microsoft.Extensions.Time.Testing;
+using WorkerPool.Capture;
+using WorkerPool.Config;
+using WorkerPool.Health;
+
+namespace WorkerPool.Tests.Health;
+
+public sealed class HealthMonitorTests
+{
+    private readonly FakeTimeProvider _time = new();
+    private readonly HealthOptions _options = new() { StallSeconds = 60, CameraDownSeconds = 30 };
+    private HealthMonitor Monitor() => new(() => _options, _time);
+
+    private static PipelineSnapshot Snap(long done, long admitted, int queue, CameraState camera = CameraState.Connected) =>
+        new(true, done, admitted, queue, [("cam", camera)]);
+
+    [Fact]
+    public void NoPipeline_IsUnhealthy()
+    {
+        var report = Monitor().Evaluate(PipelineSnapshot.None);
+        Assert.Equal(HealthState.Unhealthy, report.State);
+        Assert.Contains("not running", report.Reason);
+    }
+
+    [Fact]
+    public void PoolFinishingFrames_StaysHealthy()
+    {
+        var monitor = Monitor();
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.Equal(HealthState.Healthy, monitor.Evaluate(Snap(done: i * 10, admitted: i * 10 + 2, queue: 2)).State);
+            _time.Advance(TimeSpan.FromSeconds(2));
+        }
+    }
+
+    [Fact]
+    public void PoolFinishingNothingWhileFramesWait_TurnsUnhealthyAfterStallSeconds_AndRecovers()
+    {
+        var monitor = Monitor();
+        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Snap(100, 102, 2)).State);
+        _time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Snap(100, 104, 2)).State);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var stalled = monitor.Evaluate(Snap(100, 104, 2));
+        Assert.Equal(HealthState.Unhealthy, stalled.State);
+        Assert.Contains("finished nothing for 60 s", stalled.Reason);
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Snap(101, 105, 1)).State);
+    }
+
+    [Fact]
+    public void IdlePoolWithNothingToDo_IsNotStalled()
+    {
+        // A camera that delivers nothing leaves the pool idle: that is not a reason to restart the service.
+        var monitor = Monitor();
+        monitor.Evaluate(Snap(100, 100, 0));
+        _time.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Snap(100, 100, 0)).State);
+    }
+
+    [Fact]
+    public void CameraDownLongerThanTheLimit_IsDegraded_UntilItReconnects()
+    {
+        var monitor = Monitor();
+        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Snap(1, 1, 0, CameraState.Reconnecting)).State);
+        _time.Advance(TimeSpan.FromSeconds(31));
+        var down = monitor.Evaluate(Snap(1, 1, 0, CameraState.Reconnecting));
+        Assert.Equal(HealthState.Degraded, down.State);
+        Assert.Equal("camera cam down for 30+ s", down.Reason);
+
+        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Snap(2, 2, 0, CameraState.Connected)).State);
+        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Snap(2, 2, 0, CameraState.Ended)).State);
+    }
+
+    [Fact]
+    public void StallWinsOverADeadCamera()
+    {
+        var monitor = Monitor();
+        monitor.Evaluate(Snap(5, 10, 3, CameraState.Reconnecting));
+        _time.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal(HealthState.Unhealthy, monitor.Evaluate(Snap(5, 10, 3, CameraState.Reconnecting)).State);
+    }
+}
