@@ -30,6 +30,8 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
 
         if (!IdPattern().IsMatch(config.DeviceId ?? ""))
             Add("deviceId", "must be 1-64 letters, digits, '-' or '_'");
+        else if (config.DeviceId == "CHANGE-ME")
+            Add("deviceId", "is still the placeholder of device-config/appliance.json: give this device its own id");
 
         ValidateModelOptions(config.Model, Add);
         ValidatePool(config.Pool, Add);

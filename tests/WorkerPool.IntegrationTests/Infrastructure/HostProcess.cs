@@ -22,9 +22,12 @@ public sealed partial class HostProcess : IAsyncDisposable
         process.BeginErrorReadLine();
     }
 
-    public static HostProcess Start(params string[] args)
+    public static HostProcess Start(params string[] args) => StartFile(Repo.HostScript, null, args);
+
+    /// <summary>Starts <paramref name="file"/> (the script, or a published binary) with extra environment variables.</summary>
+    public static HostProcess StartFile(string file, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var info = new ProcessStartInfo(Repo.HostScript)
+        var info = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -32,13 +35,19 @@ public sealed partial class HostProcess : IAsyncDisposable
             WorkingDirectory = Repo.Root,
         };
         foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         return new HostProcess(Process.Start(info)!);
     }
 
     /// <summary>Runs to completion (bounded) and returns exit code and output.</summary>
-    public static async Task<(int Code, string[] Stdout, string[] Stderr)> RunAsync(TimeSpan timeout, params string[] args)
+    public static Task<(int Code, string[] Stdout, string[] Stderr)> RunAsync(TimeSpan timeout, params string[] args) =>
+        RunFileAsync(Repo.HostScript, null, timeout, args);
+
+    /// <summary>Runs <paramref name="file"/> to completion (bounded) and returns exit code and output.</summary>
+    public static async Task<(int Code, string[] Stdout, string[] Stderr)> RunFileAsync(string file, IReadOnlyDictionary<string, string>? environment,
+        TimeSpan timeout, params string[] args)
     {
-        await using var host = Start(args);
+        await using var host = StartFile(file, environment, args);
         int code = await host.WaitForExitAsync(timeout);
         return (code, host.Stdout, host.Stderr);
     }

@@ -20,4 +20,14 @@ public class ShippedConfigTests
         Assert.Equal(["cuda:0", "cpu"], config.Pool.Workers.Select(w => w.Device));
         Assert.All(config.Cameras, c => Assert.StartsWith("rtsp://", c.Url, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void ApplianceConfig_OnlyWantsItsDeviceIdSet()
+    {
+        var config = ConfigLoader.Load(Repo.Path("device-config", "appliance.json"));
+        var error = Assert.Single(DeviceConfigValidator.Validate(config, checkModel: false));
+        Assert.Equal("deviceId", error.Path);
+        Assert.Contains("placeholder", error.Message, StringComparison.Ordinal);
+        Assert.Equal("/var/lib/workerpool", config.DataDirectory);
+    }
 }

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Installs WorkerPool on a device: the system user, the directory layout, the systemd unit, the device config and
+# a first release; then starts it and waits for it to report healthy. Idempotent: run it again and nothing changes
+# (an existing /etc/workerpool/config.json is never overwritten). A newer release given here goes through update.sh.
+# Usage: install.sh [--root DIR] [--config FILE] [--no-start] [--timeout SECONDS] [RELEASE_DIR]
+#   RELEASE_DIR  a release built by publish.sh (default: the release this script is part of)
+#   --root       install under DIR instead of / (tests): no user, group or udev changes; services left alone unless SYSTEMCTL is set
+#   --config     the device config to install when none is there yet (default: the release's deploy/config.json)
+#   --no-start   lay everything out but do not enable or start the service
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=release-lib.sh
+. "$here/release-lib.sh"
+
+src="$here/.."
+config=""
+start=1
+timeout=180
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --root) ROOT="$2"; shift 2 ;;
+    --config) config="$2"; shift 2 ;;
+    --no-start) start=0; shift ;;
+    --timeout) timeout="$2"; shift 2 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -*) die "unknown option $1" ;;
+    *) src="$1"; shift ;;
+  esac
+done
+layout
+src="$(cd "$src" && pwd)"
+new="$(release_version "$src")"
+[ -z "$config" ] && config="$src/deploy/config.json"
+[ -f "$config" ] || die "device config $config does not exist"
+
+if on_device; then
+  [ "$(id -u)" = 0 ] || die "run as root (sudo)"
+  if ! getent group gpio >/dev/null; then
+    # Boards without a gpio group (JetPack has one): create it and let it open the GPIO chips for the status LED.
+    groupadd --system gpio
+    echo 'SUBSYSTEM=="gpio", KERNEL=="gpiochip*", GROUP="gpio", MODE="0660"' >/etc/udev/rules.d/60-workerpool-gpio.rules
+    if udevadm control --reload-rules 2>/dev/null; then udevadm trigger --subsystem-match=gpio 2>/dev/null || true; fi
+  fi
+  if ! getent passwd workerpool >/dev/null; then
+    useradd --system --user-group --home-dir /var/lib/workerpool --no-create-home --shell /usr/sbin/nologin \
+      --comment "WorkerPool people counter" workerpool
+  fi
+fi
+
+mkdir -p "$RELEASES" "$ETC" "$DATA"
+chmod 0750 "$DATA"
+if [ ! -f "$ETC/config.json" ]; then
+  install -m 0640 "$config" "$ETC/config.json"
+  say "installed $ETC/config.json from $config: edit it for this device (deviceId, cameras, broker)"
+fi
+[ -f "$ETC/workerpool.env" ] || install -m 0640 "$src/deploy/systemd/workerpool.env" "$ETC/workerpool.env"
+if on_device; then
+  chown workerpool:workerpool "$DATA"
+  chgrp workerpool "$ETC/config.json" "$ETC/workerpool.env"
+fi
+
+current="$(current_version)"
+if [ -n "$current" ] && [ "$current" != "$new" ]; then
+  say "$current is installed; updating to $new"
+  args=(--root "${ROOT:-/}" --timeout "$timeout" "$src")
+  exec "$here/update.sh" "${args[@]}"
+fi
+
+version="$(copy_release "$src")"
+switch_current "$version"
+install_unit "$version"
+service_ctl daemon-reload
+# A new device usually needs its config edited first: everything stays laid out, and running install.sh again
+# after the edit goes on from here.
+"$RELEASES/$version/workerpool" check --config "$ETC/config.json" >&2 ||
+  die "$version is installed but not started: fix $ETC/config.json (above) and run install.sh again"
+if [ "$start" = 0 ]; then say "installed $version (not started: --no-start)"; exit 0; fi
+
+marker="$(mktemp "${TMPDIR:-/tmp}/workerpool-install.XXXXXX")"
+trap 'rm -f "$marker"' EXIT
+service_ctl enable "$SERVICE"
+service_ctl restart "$SERVICE"
+if [ -n "${SYSTEMCTL:-}" ] || on_device; then
+  wait_healthy "$version" "$timeout" "$marker" || die "$version did not report healthy within $timeout s (journalctl -u $SERVICE)"
+  say "$version installed and healthy"
+else
+  say "$version installed under $ROOT"
+fi

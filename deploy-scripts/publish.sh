@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Builds a trimmed, self-contained release for one device into artifacts/RID/ and prints what its size is made of.
+# Usage: deploy-scripts/publish.sh linux-x64|linux-arm64
+# The release holds the binary and its native libraries, the default model, the systemd unit, the default device
+# config and the install/update/uninstall scripts: copy the directory to a device and run deploy/install.sh there.
+# linux-arm64: no NuGet package carries OpenCvSharp's native extern for ARM64. Set OPENCVSHARP_EXTERN to one built
+# against the board's OpenCV (deploy-scripts/jetson/build-opencvsharp-extern.sh) to bundle it; without it the device
+# supplies its own (WORKERPOOL_OPENCVSHARP_EXTERN, docs/JETSON.md).
+set -euo pipefail
+rid="${1:-}"
+case "$rid" in
+  linux-x64|linux-arm64) ;;
+  *) echo "usage: publish.sh linux-x64|linux-arm64" >&2; exit 2 ;;
+esac
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+out="$root/artifacts/$rid"
+log="$root/artifacts/publish-$rid.log"
+
+"$root/deploy-scripts/fetch-model.sh" yolox_nano >&2
+
+# The release is named by product version and commit: 0.1.0+1a2b3c4d5e6f (".dirty" when the tree has changes).
+base="$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$root/Directory.Build.props" | head -n 1)"
+rev="$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
+if [ "$rev" != unknown ] && [ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null)" ]; then rev="$rev.dirty"; fi
+version="$base+$rev"
+
+rm -rf "$out"
+mkdir -p "$out"
+echo "publish: $rid $version (trimmed, self-contained)" >&2
+# Trim warnings fail the build (TreatWarningsAsErrors); the log keeps the full output for a look at why.
+if ! dotnet publish "$root/src/WorkerPool.Host/WorkerPool.Host.csproj" -c Release -r "$rid" -o "$out" \
+    -p:SourceRevisionId="$rev" -nologo >"$log" 2>&1; then
+  grep -E "error|warning" "$log" | sort -u >&2 || true
+  echo "publish: dotnet publish failed (full log: $log)" >&2
+  exit 1
+fi
+warnings="$(grep -cE "warning (IL|CS|CA)" "$log" || true)"
+if [ "$warnings" != 0 ]; then
+  grep -E "warning (IL|CS|CA)" "$log" | sort -u >&2
+  echo "publish: $warnings warning(s); a release is built without any" >&2
+  exit 1
+fi
+
+if [ "$rid" = linux-arm64 ]; then
+  if [ -n "${OPENCVSHARP_EXTERN:-}" ]; then
+    [ -f "$OPENCVSHARP_EXTERN" ] || { echo "publish: OPENCVSHARP_EXTERN=$OPENCVSHARP_EXTERN does not exist" >&2; exit 1; }
+    cp "$OPENCVSHARP_EXTERN" "$out/libOpenCvSharpExtern.so"
+  else
+    echo "publish: no libOpenCvSharpExtern.so bundled for linux-arm64 (set OPENCVSHARP_EXTERN, or let the device supply it: docs/JETSON.md)" >&2
+  fi
+fi
+
+mkdir -p "$out/models" "$out/deploy/systemd"
+cp "$root/models/yolox_nano.json" "$root/models/yolox_nano.onnx" "$out/models/"
+cp "$root/deploy-scripts/install.sh" "$root/deploy-scripts/update.sh" "$root/deploy-scripts/uninstall.sh" \
+   "$root/deploy-scripts/release-lib.sh" "$out/deploy/"
+cp "$root/deploy-scripts/systemd/workerpool.service" "$root/deploy-scripts/systemd/workerpool.env" "$out/deploy/systemd/"
+cp "$root/device-config/appliance.json" "$out/deploy/config.json"
+echo "$version" >"$out/VERSION"
+
+# What the size is made of: our code, the rest of the managed code, the .NET runtime, ONNX Runtime, OpenCV, the model.
+bytes() { find "$out" -maxdepth 1 -type f \( "$@" \) -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'; }
+ours=$(bytes -name 'workerpool.dll' -o -name 'WorkerPool.Core.dll')
+pdb=$(bytes -name '*.pdb')
+managed=$(bytes -name '*.dll')
+ort=$(bytes -name 'libonnxruntime*.so*')
+opencv=$(bytes -name 'libOpenCvSharpExtern.so')
+native=$(bytes -name '*.so' -o -name 'workerpool' -o -name 'createdump')
+model=$(find "$out/models" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+total=$(du -sb "$out" | cut -f1)
+row() { awk -v l="$1" -v b="$2" 'BEGIN { printf "  %-44s %8.2f MiB\n", l, b / 1048576 }'; }
+echo "artifacts/$rid ($version)"
+row "our code (workerpool, WorkerPool.Core)" "$ours"
+row "debug symbols (pdb)" "$pdb"
+row "other managed code (trimmed .NET, packages)" $((managed - ours))
+row ".NET runtime (native) and apphost" $((native - ort - opencv))
+row "ONNX Runtime (libonnxruntime.so)" "$ort"
+row "OpenCV (libOpenCvSharpExtern.so)" "$opencv"
+row "model (yolox_nano.onnx and manifest)" "$model"
+row "total" "$total"

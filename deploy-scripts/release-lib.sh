@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Shared by install.sh, update.sh and uninstall.sh: the on-device layout, copying a release in, switching the
+# `current` link atomically, and waiting for the service to report healthy. Sourced, never run.
+#
+# Layout (every path under $ROOT, which is / on a device and a temporary directory in tests):
+#   /opt/workerpool/releases/<version>/   one directory per release (binary, native libraries, model, deploy/)
+#   /opt/workerpool/current -> releases/<version>   the release systemd runs, switched with one rename
+#   /etc/workerpool/config.json, workerpool.env     the device's config, never overwritten once there
+#   /etc/systemd/system/workerpool.service          from the running release
+#   /var/lib/workerpool/                            data: outbox, remote-config state, health.json, engine cache
+
+ROOT="/"
+SERVICE="workerpool"
+KEEP_RELEASES="${KEEP_RELEASES:-3}"
+
+say() { echo "$(basename "$0"): $*" >&2; }
+die() { say "$*"; exit 1; }
+
+# Sets the layout paths for $ROOT; call after parsing --root.
+layout() {
+  ROOT="${ROOT%/}"
+  OPT="$ROOT/opt/workerpool"
+  RELEASES="$OPT/releases"
+  CURRENT="$OPT/current"
+  ETC="$ROOT/etc/workerpool"
+  DATA="$ROOT/var/lib/workerpool"
+  UNIT="$ROOT/etc/systemd/system/$SERVICE.service"
+  HEALTH_FILE="${HEALTH_FILE:-$DATA/health.json}"
+}
+
+# True on a real device install (root prefix /): users, groups and systemd are touched only then.
+on_device() { [ -z "$ROOT" ]; }
+
+# systemctl, or what SYSTEMCTL names (tests pass a fake); outside / and without SYSTEMCTL, services are left alone.
+service_ctl() {
+  if [ -n "${SYSTEMCTL:-}" ]; then "$SYSTEMCTL" "$@"
+  elif on_device; then systemctl "$@"
+  else say "not running 'systemctl $*' for a root prefix ($ROOT)"
+  fi
+}
+
+# The version a release directory carries.
+release_version() {
+  if [ ! -f "$1/VERSION" ] || [ ! -x "$1/workerpool" ]; then
+    die "$1 is not a release directory (no VERSION or workerpool); build one with deploy-scripts/publish.sh RID"
+  fi
+  tr -d '[:space:]' <"$1/VERSION"
+}
+
+# The version `current` points at, or nothing.
+current_version() { if [ -L "$CURRENT" ]; then basename "$(readlink "$CURRENT")"; fi; }
+
+# Copies release $1 into releases/<version> (whole or not at all) and prints the version.
+copy_release() {
+  local src="$1" version tmp
+  version="$(release_version "$src")"
+  mkdir -p "$RELEASES"
+  if [ "$(cd "$src" && pwd -P)" != "$(cd "$RELEASES" && pwd -P)/$version" ]; then
+    tmp="$RELEASES/.incoming-$version"
+    rm -rf "$tmp"
+    cp -a "$src/." "$tmp/"
+    rm -rf "${RELEASES:?}/$version"
+    mv "$tmp" "$RELEASES/$version"
+    touch "$RELEASES/$version" # pruning goes by install time, not build time
+  fi
+  echo "$version"
+}
+
+# Points `current` at releases/$1 with a single rename, so it is never missing or half-written.
+switch_current() {
+  ln -sfn "releases/$1" "$OPT/.current.new"
+  mv -T "$OPT/.current.new" "$CURRENT"
+}
+
+# The release's own check of the device config, before anything is switched.
+preflight() {
+  local version="$1"
+  if ! "$RELEASES/$version/workerpool" check --config "$ETC/config.json" >&2; then
+    die "release $version refuses $ETC/config.json (see above); nothing was changed"
+  fi
+}
+
+# Installs the unit from release $1 (units may change between releases).
+install_unit() {
+  mkdir -p "$(dirname "$UNIT")"
+  install -m 0644 "$RELEASES/$1/deploy/systemd/$SERVICE.service" "$UNIT.new"
+  mv "$UNIT.new" "$UNIT"
+}
+
+# Waits up to $2 seconds for the health file to say "healthy" for version $1, written after $3 (a marker file)
+# by a live process, and to say so again $SETTLE_SECONDS later. Returns non-zero otherwise.
+wait_healthy() {
+  local version="$1" timeout="$2" marker="$3" deadline settle_until="" pid
+  deadline=$(( $(date +%s) + timeout ))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    if [ -f "$HEALTH_FILE" ] && [ "$HEALTH_FILE" -nt "$marker" ] \
+        && grep -q '"state":"healthy"' "$HEALTH_FILE" && grep -qF "\"version\":\"$version\"" "$HEALTH_FILE"; then
+      pid="$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p' "$HEALTH_FILE")"
+      if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        if [ -z "$settle_until" ]; then
+          settle_until=$(( $(date +%s) + ${SETTLE_SECONDS:-15} ))
+          say "$version reports healthy (pid $pid); watching it for ${SETTLE_SECONDS:-15} s"
+        elif [ "$(date +%s)" -ge "$settle_until" ]; then
+          return 0
+        fi
+      fi
+    elif [ -n "$settle_until" ]; then
+      say "$version stopped reporting healthy while settling"
+      settle_until=""
+    fi
+    sleep 1
+  done
+  return 1
+}
+
+# Removes old releases, keeping `current`, the one given as $1 (the previous) and the newest $KEEP_RELEASES.
+prune_releases() {
+  local keep_prev="$1" cur n=0 dir name
+  cur="$(current_version)"
+  # Newest first by modification time; release names are ours (no spaces or newlines).
+  while IFS= read -r dir; do
+    name="$(basename "$dir")"
+    n=$((n + 1))
+    if [ "$name" = "$cur" ] || [ "$name" = "$keep_prev" ] || [ "$n" -le "$KEEP_RELEASES" ]; then continue; fi
+    say "removing old release $name"
+    rm -rf "${RELEASES:?}/$name"
+  done < <(find "$RELEASES" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -printf '%T@ %p\n' | sort -rn | cut -d' ' -f2-)
+}

@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using WorkerPool.Health;
+using WorkerPool.IntegrationTests.Infrastructure;
+
+namespace WorkerPool.IntegrationTests.Service;
+
+/// <summary>The real service: systemd watchdog pings over a notify socket, the health file, thermal throttling seen in heartbeats.</summary>
+public sealed class HealthAndThermalTests : IDisposable
+{
+    private const int SigTerm = 15;
+    private readonly TempDir _dir = new();
+    private readonly MosquittoBroker _broker = new();
+
+    public void Dispose()
+    {
+        _broker.Dispose();
+        _dir.Dispose();
+    }
+
+    private void Temperature(double celsius)
+    {
+        string zone = Path.Combine(_dir.Path, "thermal", "thermal_zone0");
+        Directory.CreateDirectory(zone);
+        File.WriteAllText(Path.Combine(zone, "type"), "CPU-therm\n");
+        File.WriteAllText(Path.Combine(zone, "temp.tmp"), ((long)(celsius * 1000)).ToString(CultureInfo.InvariantCulture) + "\n");
+        File.Move(Path.Combine(zone, "temp.tmp"), Path.Combine(zone, "temp"), overwrite: true);
+    }
+
+    [Fact]
+    public async Task HotSoc_LowersCameraSamplingStepwise_ReportsItInTheHeartbeat_AndRestoresWhenCool()
+    {
+        _broker.Start();
+        Temperature(91);
+        string config = ConfigFiles.DeriveServiceConfig(_dir, "thermal.json", _broker.Port, c =>
+        {
+            c["cameras"]![0]!["fps"] = 8;
+            c["mqtt"]!["heartbeatSeconds"] = 1;
+            c["thermal"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["throttleCelsius"] = 85, ["resumeCelsius"] = 75, ["stepPercent"] = 25, ["minPercent"] = 50,
+                ["pollSeconds"] = 1, ["holdSeconds"] = 1, ["sysfsRoot"] = Path.Combine(_dir.Path, "thermal"),
+            };
+        });
+        await using var probe = new MqttProbe();
+        await probe.ConnectAsync(_broker.Port, "workerpool/demo-01/heartbeat");
+        await using var host = HostProcess.Start("run", "--config", config);
+
+        static (int Level, int Percent, double TargetFps) Thermal(Received m) => (
+            m.Json.GetProperty("thermal").GetProperty("level").GetInt32(),
+            m.Json.GetProperty("thermal").GetProperty("samplingPercent").GetInt32(),
+            m.Json.GetProperty("cameras")[0].GetProperty("targetFps").GetDouble());
+
+        // 91 °C: two steps down to the 50% floor (8 -> 6 -> 4 fps), then it stays there.
+        var hot = await probe.WaitForAsync(ms => ms.Any(m => Thermal(m) == (2, 50, 4.0)), TimeSpan.FromSeconds(60), "throttled to 50%");
+        Assert.Contains(hot, m => Thermal(m) == (1, 75, 6.0));
+        var last = hot.Last(m => Thermal(m) == (2, 50, 4.0));
+        Assert.Equal(91, last.Json.GetProperty("thermal").GetProperty("celsius").GetDouble());
+        Assert.Empty(SchemaCheck.Validate("heartbeat.schema.json", last.Json));
+
+        // 70 °C, below resume: restored step by step.
+        Temperature(70);
+        await probe.WaitForAsync(ms => ms.Any(m => Thermal(m) == (0, 100, 8.0) && m.Json.GetProperty("thermal").GetProperty("celsius").GetDouble() == 70),
+            TimeSpan.FromSeconds(60), "restored to 100%");
+        Assert.Equal(2, host.Count("camera sampling lowered"));
+        Assert.Equal(2, host.Count("camera sampling raised"));
+
+        host.Signal(SigTerm);
+        Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
+    public async Task UnderSystemdWatchdog_PingsWhileHealthy_WritesTheHealthFile_AndSaysStoppedAtExit()
+    {
+        string socketPath = _dir.File("notify.sock");
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(socketPath));
+        string config = ConfigFiles.DeriveFromDemo(_dir, "watchdog.json", c => c["cameras"]![0]!["fps"] = 5);
+        await using var host = HostProcess.StartFile(Repo.HostScript, new Dictionary<string, string>
+        {
+            ["NOTIFY_SOCKET"] = socketPath,
+            ["WATCHDOG_USEC"] = "2000000",
+        }, "run", "--config", config);
+
+        var received = new List<string>();
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        while (received.Count(m => m.StartsWith("WATCHDOG=1", StringComparison.Ordinal)) < 3)
+        {
+            int n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+            received.Add(Encoding.UTF8.GetString(buffer, 0, n));
+        }
+        Assert.Contains(received, m => m == "WATCHDOG=1\nSTATUS=healthy");
+        Assert.Equal(1, host.Count("systemd watchdog on: pinging every 1 s"));
+
+        var health = HealthFile.Read(_dir.File("health.json"));
+        Assert.NotNull(health);
+        Assert.Equal(("healthy", host.Pid), (health.State, health.Pid));
+        Assert.StartsWith("0.1.0+", health.Version, StringComparison.Ordinal);
+
+        host.Signal(SigTerm);
+        Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal("stopped", HealthFile.Read(_dir.File("health.json"))!.State);
+    }
+}
