@@ -55,11 +55,11 @@ copy_release() {
   local src="$1" version tmp
   version="$(release_version "$src")"
   mkdir -p "$RELEASES"
-  if [ "$(cd "$src" && pwd -P)" != "$(cd "$RELEASES" && pwd -P)/$version" ]; then
+  # A release directory is never changed once there (the running service may be using it): the same version is reused.
+  if [ ! -d "$RELEASES/$version" ]; then
     tmp="$RELEASES/.incoming-$version"
     rm -rf "$tmp"
     cp -a "$src/." "$tmp/"
-    rm -rf "${RELEASES:?}/$version"
     mv "$tmp" "$RELEASES/$version"
     touch "$RELEASES/$version" # pruning goes by install time, not build time
   fi

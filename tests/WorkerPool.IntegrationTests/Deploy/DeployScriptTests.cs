@@ -1,0 +1,142 @@
+using WorkerPool.IntegrationTests.Infrastructure;
+
+namespace WorkerPool.IntegrationTests.Deploy;
+
+/// <summary>install.sh, update.sh and uninstall.sh into a temporary root, with stand-in releases and a fake systemctl.</summary>
+[Collection(DeployCollection.Name)]
+public sealed class DeployScriptTests : IAsyncDisposable
+{
+    private readonly FakeDevice _device = new();
+
+    public ValueTask DisposeAsync() => _device.DisposeAsync();
+
+    private async Task InstallAsync(string version)
+    {
+        var (code, stderr) = await _device.RunAsync("install.sh", "--timeout", "20", _device.FakeRelease(version, "healthy"));
+        Assert.True(code == 0, stderr);
+    }
+
+    [Fact]
+    public async Task Install_LaysOutTheTree_StartsTheService_AndRunningItAgainKeepsTheEditedConfig()
+    {
+        await InstallAsync("1.0.0+aaa");
+
+        Assert.Equal("1.0.0+aaa", _device.CurrentVersion);
+        Assert.True(File.Exists(_device.Path("opt", "workerpool", "current", "workerpool")));
+        Assert.True(File.Exists(_device.Path("etc", "workerpool", "config.json")));
+        Assert.True(File.Exists(_device.Path("etc", "workerpool", "workerpool.env")));
+        Assert.True(File.Exists(_device.Path("etc", "systemd", "system", "workerpool.service")));
+        Assert.True(Directory.Exists(_device.Path("var", "lib", "workerpool")));
+        Assert.Equal(["daemon-reload", "enable workerpool", "restart workerpool"], _device.SystemctlCalls);
+        Assert.Contains("\"version\":\"1.0.0+aaa\"", _device.Health, StringComparison.Ordinal);
+
+        File.WriteAllText(_device.Path("etc", "workerpool", "config.json"), "{ \"deviceId\": \"edited-on-site\" }\n");
+        await InstallAsync("1.0.0+aaa");
+        Assert.Equal("1.0.0+aaa", _device.CurrentVersion);
+        Assert.Equal(["1.0.0+aaa"], _device.Releases);
+        Assert.Contains("edited-on-site", File.ReadAllText(_device.Path("etc", "workerpool", "config.json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Update_ToAHealthyRelease_SwitchesToIt_KeepsThePrevious_AndPrunesOlderOnes()
+    {
+        await InstallAsync("1.0.0+aaa");
+        foreach (var version in new[] { "1.1.0+bbb", "1.2.0+ccc", "1.3.0+ddd" })
+        {
+            var (code, stderr) = await _device.RunAsync("update.sh", "--timeout", "20", _device.FakeRelease(version, "healthy"));
+            Assert.True(code == 0, stderr);
+            Assert.Equal(version, _device.CurrentVersion);
+            Assert.Contains($"\"version\":\"{version}\"", _device.Health, StringComparison.Ordinal);
+        }
+        // KEEP_RELEASES=2: the current one and the one before it stay, for a manual rollback.
+        Assert.Equal(["1.2.0+ccc", "1.3.0+ddd"], _device.Releases);
+    }
+
+    [Fact]
+    public async Task Update_ToAReleaseThatNeverComesUpHealthy_RollsBackAutomatically()
+    {
+        await InstallAsync("1.0.0+aaa");
+
+        var (code, stderr) = await _device.RunAsync("update.sh", "--timeout", "5", _device.FakeRelease("2.0.0+bad", "crash"));
+
+        Assert.Equal(1, code);
+        Assert.Contains("did not report healthy within 5 s; rolling back to 1.0.0+aaa", stderr, StringComparison.Ordinal);
+        Assert.Contains("rolled back: 1.0.0+aaa is running and healthy again", stderr, StringComparison.Ordinal);
+        Assert.Equal("1.0.0+aaa", _device.CurrentVersion);
+        Assert.Contains("\"version\":\"1.0.0+aaa\"", _device.Health, StringComparison.Ordinal);
+        Assert.Equal(["1.0.0+aaa", "2.0.0+bad"], _device.Releases); // kept for a look at why
+        Assert.Equal(3, _device.SystemctlCalls.Count(c => c == "restart workerpool"));
+    }
+
+    [Fact]
+    public async Task Update_ToAReleaseThatRefusesTheConfig_ChangesNothing()
+    {
+        await InstallAsync("1.0.0+aaa");
+        int callsBefore = _device.SystemctlCalls.Length;
+
+        var (code, stderr) = await _device.RunAsync("update.sh", _device.FakeRelease("2.0.0+strict", "refuse-config"));
+
+        Assert.Equal(1, code);
+        Assert.Contains("config refused by 2.0.0+strict", stderr, StringComparison.Ordinal);
+        Assert.Contains("nothing was changed", stderr, StringComparison.Ordinal);
+        Assert.Equal("1.0.0+aaa", _device.CurrentVersion);
+        Assert.Equal(callsBefore, _device.SystemctlCalls.Length);
+    }
+
+    [Fact]
+    public async Task Update_WithoutAnInstall_OrFromSomethingThatIsNotARelease_IsRefused()
+    {
+        var (code, stderr) = await _device.RunAsync("update.sh", _device.FakeRelease("1.0.0+aaa", "healthy"));
+        Assert.Equal(1, code);
+        Assert.Contains("run install.sh first", stderr, StringComparison.Ordinal);
+
+        await InstallAsync("1.0.0+aaa");
+        (code, stderr) = await _device.RunAsync("update.sh", Repo.Path("models"));
+        Assert.Equal(1, code);
+        Assert.Contains("is not a release directory", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Uninstall_RemovesReleasesAndUnit_KeepsConfigAndData_PurgeRemovesThemToo()
+    {
+        await InstallAsync("1.0.0+aaa");
+        File.WriteAllText(_device.Path("var", "lib", "workerpool", "outbox.db"), "unsent records");
+
+        var (code, stderr) = await _device.RunAsync("uninstall.sh");
+        Assert.True(code == 0, stderr);
+        Assert.False(Directory.Exists(_device.Path("opt", "workerpool")));
+        Assert.False(File.Exists(_device.Path("etc", "systemd", "system", "workerpool.service")));
+        Assert.True(File.Exists(_device.Path("var", "lib", "workerpool", "outbox.db")));
+        Assert.True(File.Exists(_device.Path("etc", "workerpool", "config.json")));
+        Assert.Contains("disable --now workerpool", _device.SystemctlCalls);
+
+        (code, stderr) = await _device.RunAsync("uninstall.sh", "--purge");
+        Assert.True(code == 0, stderr);
+        Assert.False(Directory.Exists(_device.Path("var", "lib", "workerpool")));
+        Assert.False(Directory.Exists(_device.Path("etc", "workerpool")));
+    }
+
+    [Fact]
+    public async Task EveryShellScript_PassesShellcheck()
+    {
+        var scripts = Directory.GetFiles(Repo.Path("deploy-scripts"), "*.sh").Append(Repo.Path("deploy-scripts", "workerpool"))
+            .Concat(Directory.GetFiles(Repo.Path("deploy-scripts", "jetson"), "*.sh")).ToArray();
+        var (code, stdout, stderr) = await HostProcess.RunFileAsync("shellcheck", null, TimeSpan.FromMinutes(2), ["-x", .. scripts]);
+        Assert.True(code == 0, string.Join("\n", stdout.Concat(stderr)));
+    }
+
+    [SkippableFact]
+    public async Task SystemdUnit_PassesSystemdAnalyzeVerify()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/systemd-analyze"), "systemd-analyze is not installed");
+        // verify wants ExecStart to exist: point it at a stand-in binary, everything else as shipped.
+        string release = _device.FakeRelease("1.0.0+aaa", "healthy");
+        string unit = Path.Combine(Path.GetDirectoryName(release)!, "workerpool.service");
+        File.WriteAllText(unit, File.ReadAllText(Repo.Path("deploy-scripts", "systemd", "workerpool.service"))
+            .Replace("/opt/workerpool/current/workerpool", Path.Combine(release, "workerpool"), StringComparison.Ordinal));
+
+        var (code, stdout, stderr) = await HostProcess.RunFileAsync("/usr/bin/systemd-analyze", null, TimeSpan.FromMinutes(1), "verify", unit);
+
+        Assert.True(code == 0 && stderr.Length == 0, string.Join("\n", stdout.Concat(stderr)));
+    }
+}

@@ -1,0 +1,117 @@
+using WorkerPool.IntegrationTests.Infrastructure;
+
+namespace WorkerPool.IntegrationTests.Deploy;
+
+/// <summary>Deploy tests run one at a time: publishing is CPU-heavy and the scripts start and stop services.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class DeployCollection
+{
+    public const string Name = "deploy";
+}
+
+/// <summary>
+/// A temporary root for deploy-scripts/install.sh, update.sh and uninstall.sh, with a fake <c>systemctl</c> that
+/// starts <c>/opt/workerpool/current/workerpool run</c> as a background process (and stops it), and stand-in
+/// releases whose <c>workerpool</c> is a short script: healthy, crashing, or refusing the config.
+/// </summary>
+public sealed class FakeDevice : IAsyncDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public FakeDevice()
+    {
+        Directory.CreateDirectory(Root);
+        Write(Systemctl, $$"""
+            #!/usr/bin/env bash
+            # Fake systemctl for the deploy tests: records its calls and runs the service as a background process.
+            root='{{Root}}'
+            echo "$*" >>"$root/systemctl.log"
+            stop() {
+              if [ -f "$root/service.pid" ]; then
+                pid="$(cat "$root/service.pid")"; kill "$pid" 2>/dev/null
+                for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+                rm -f "$root/service.pid"
+              fi
+            }
+            case "$1" in
+              restart|start)
+                stop
+                WORKERPOOL_TEST_HEALTH="$root/var/lib/workerpool/health.json" setsid "$root/opt/workerpool/current/workerpool" \
+                  run --config "$root/etc/workerpool/config.json" >>"$root/service.log" 2>&1 &
+                echo $! >"$root/service.pid" ;;
+              stop) stop ;;
+              disable) if [ "${2:-}" = --now ]; then stop; fi ;;
+            esac
+            exit 0
+            """);
+    }
+
+    public string Root => _dir.File("root");
+
+    public string Systemctl => _dir.File("systemctl");
+
+    public string Current => System.IO.Path.Combine(Root, "opt", "workerpool", "current");
+
+    public string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
+
+    public string CurrentVersion => System.IO.Path.GetFileName(new FileInfo(Current).LinkTarget ?? "");
+
+    public string[] SystemctlCalls => File.Exists(Path("systemctl.log")) ? File.ReadAllLines(Path("systemctl.log")) : [];
+
+    public string[] Releases => Directory.Exists(Path("opt", "workerpool", "releases"))
+        ? [.. Directory.GetDirectories(Path("opt", "workerpool", "releases")).Select(System.IO.Path.GetFileName).Order(StringComparer.Ordinal)!]
+        : [];
+
+    public string? Health => File.Exists(Path("var", "lib", "workerpool", "health.json")) ? File.ReadAllText(Path("var", "lib", "workerpool", "health.json")) : null;
+
+    /// <summary>A stand-in release: <paramref name="behaviour"/> is <c>healthy</c>, <c>crash</c> or <c>refuse-config</c>.</summary>
+    public string FakeRelease(string version, string behaviour)
+    {
+        string dir = _dir.File("release-" + version);
+        Directory.CreateDirectory(System.IO.Path.Combine(dir, "deploy", "systemd"));
+        File.WriteAllText(System.IO.Path.Combine(dir, "VERSION"), version + "\n");
+        Write(System.IO.Path.Combine(dir, "workerpool"), $$"""
+            #!/usr/bin/env bash
+            # Stand-in release {{version}} ({{behaviour}}) for the deploy tests.
+            case "$1" in
+              check)
+                if [ '{{behaviour}}' = refuse-config ]; then echo "config refused by {{version}}" >&2; exit 2; fi
+                echo "config OK" ;;
+              run)
+                if [ '{{behaviour}}' = crash ]; then echo "{{version}} crashing" >&2; exit 1; fi
+                for _ in $(seq 1 900); do
+                  printf '{"state":"healthy","reason":null,"version":"%s","pid":%d,"time":"t"}\n' '{{version}}' "$$" >"$WORKERPOOL_TEST_HEALTH.tmp"
+                  mv "$WORKERPOOL_TEST_HEALTH.tmp" "$WORKERPOOL_TEST_HEALTH"
+                  sleep 0.2
+                done ;;
+            esac
+            """);
+        foreach (var script in new[] { "install.sh", "update.sh", "uninstall.sh", "release-lib.sh" })
+            File.Copy(Repo.Path("deploy-scripts", script), System.IO.Path.Combine(dir, "deploy", script), overwrite: true);
+        foreach (var file in new[] { "workerpool.service", "workerpool.env" })
+            File.Copy(Repo.Path("deploy-scripts", "systemd", file), System.IO.Path.Combine(dir, "deploy", "systemd", file), overwrite: true);
+        File.WriteAllText(System.IO.Path.Combine(dir, "deploy", "config.json"), "{ \"deviceId\": \"fake-01\" }\n");
+        return dir;
+    }
+
+    /// <summary>Runs a deploy script (from the repository) against this root with the fake systemctl; bounded.</summary>
+    public async Task<(int Code, string Stderr)> RunAsync(string script, params string[] args)
+    {
+        var (code, _, stderr) = await HostProcess.RunFileAsync(Repo.Path("deploy-scripts", script),
+            new Dictionary<string, string> { ["SYSTEMCTL"] = Systemctl, ["SETTLE_SECONDS"] = "1", ["KEEP_RELEASES"] = "2" },
+            TimeSpan.FromMinutes(3), ["--root", Root, .. args]);
+        return (code, string.Join("\n", stderr));
+    }
+
+    private static void Write(string path, string text)
+    {
+        File.WriteAllText(path, text.ReplaceLineEndings("\n") + "\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await HostProcess.RunFileAsync(Systemctl, null, TimeSpan.FromSeconds(30), "stop", "workerpool");
+        _dir.Dispose();
+    }
+}
