@@ -13,6 +13,8 @@ if [ "$profile" = test ]; then
   # A real RTSP server on loopback for the camera tests (GStreamer's RTSP server driven from Python).
   packages+=(python3 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
              gstreamer1.0-plugins-ugly gstreamer1.0-libav)
+  # The deploy tests: shellcheck for the scripts, systemd-analyze for the unit, qemu to run the ARM64 build here.
+  packages+=(shellcheck systemd qemu-user-static)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -25,3 +27,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v dotnet >/dev/null || { echo "install-deps: the .NET 10 SDK (dotnet) is required and not on PATH" >&2; exit 1; }
+if [ "$profile" = test ] && [ ! -e /usr/lib/aarch64-linux-gnu/libstdc++.so.6 ] && [ -r /etc/debian_version ] \
+    && ! grep -qi ubuntu /etc/os-release 2>/dev/null; then
+  # The ARM64 build runs here under qemu-user with Debian's arm64 C and C++ runtimes (multiarch). Best effort: the
+  # test that needs them is skipped without them (Ubuntu keeps arm64 packages on another mirror).
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  echo "install-deps: adding the arm64 C/C++ runtime for the qemu test" >&2
+  if ! { $sudo dpkg --add-architecture arm64 && $sudo apt-get update -qq >/dev/null \
+      && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends libc6:arm64 libstdc++6:arm64 >/dev/null; }; then
+    echo "install-deps: arm64 runtime not installed; the qemu test will be skipped" >&2
+    # Leave apt as it was, so later installs do not trip over a foreign architecture the mirrors lack.
+    $sudo dpkg --remove-architecture arm64 2>/dev/null || true
+  fi
+fi

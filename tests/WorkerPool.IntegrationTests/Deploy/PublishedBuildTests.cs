@@ -1,0 +1,184 @@
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
+using WorkerPool.Health;
+using WorkerPool.IntegrationTests.Infrastructure;
+using WorkerPool.IntegrationTests.Replay;
+
+namespace WorkerPool.IntegrationTests.Deploy;
+
+/// <summary>Runs <c>deploy-scripts/publish.sh RID</c> once for the tests that use its output.</summary>
+public abstract class PublishFixture(string rid) : IAsyncLifetime
+{
+    public string Rid => rid;
+    public string Dir => Repo.Path("artifacts", rid);
+    public string Binary => Path.Combine(Dir, "workerpool");
+    public int ExitCode { get; private set; }
+    public string[] Stdout { get; private set; } = [];
+    public string Stderr { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        string[] stderr;
+        (ExitCode, Stdout, stderr) = await HostProcess.RunFileAsync(Repo.Path("deploy-scripts", "publish.sh"), null, TimeSpan.FromMinutes(8), rid);
+        Stderr = string.Join("\n", stderr);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+}
+
+public sealed class PublishX64Fixture() : PublishFixture("linux-x64");
+
+public sealed class PublishArm64Fixture() : PublishFixture("linux-arm64");
+
+/// <summary>The trimmed, self-contained x64 release: same counts as the untrimmed build, a real service, a real install.</summary>
+[Collection(DeployCollection.Name)]
+public sealed class PublishedX64Tests(PublishX64Fixture published) : IClassFixture<PublishX64Fixture>, IDisposable
+{
+    private const int SigTerm = 15;
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void Publish_SucceedsWithoutTrimWarnings_AndReportsItsSizeBreakdown()
+    {
+        Assert.True(published.ExitCode == 0, published.Stderr);
+        Assert.DoesNotContain("warning", published.Stderr, StringComparison.OrdinalIgnoreCase);
+        foreach (var row in new[] { "our code", "ONNX Runtime", "OpenCV", "total" })
+            Assert.Contains(published.Stdout, l => l.Contains(row, StringComparison.Ordinal));
+        foreach (var file in new[] { "workerpool", "libonnxruntime.so", "libOpenCvSharpExtern.so", "models/yolox_nano.onnx", "VERSION",
+                     "deploy/install.sh", "deploy/update.sh", "deploy/uninstall.sh", "deploy/systemd/workerpool.service", "deploy/config.json" })
+            Assert.True(File.Exists(Path.Combine(published.Dir, file)), file + " is missing from the release");
+    }
+
+    [Fact]
+    public async Task TrimmedReplay_CountsExactlyWhatTheUntrimmedBuildCounts()
+    {
+        string[] args = ["replay", "--config", Repo.DemoConfig, "--camera", "vtest", "--video", Repo.Sample];
+        var trimmed = await HostProcess.RunFileAsync(published.Binary, null, TimeSpan.FromMinutes(5), args);
+        var untrimmed = await HostProcess.RunAsync(TimeSpan.FromMinutes(5), args);
+
+        Assert.True(trimmed.Code == 0, string.Join("\n", trimmed.Stderr));
+        Assert.Equal(0, untrimmed.Code);
+        var a = ReplaySummary.Parse(trimmed.Stdout[^1]);
+        var b = ReplaySummary.Parse(untrimmed.Stdout[^1]);
+        Assert.Equal(795, a.Frames);
+        Assert.Equal(b.Frames, a.Frames);
+        Assert.Equal(b.Lines, a.Lines);
+        Assert.Equal(b.Zones, a.Zones);
+    }
+
+    [Fact]
+    public async Task TrimmedRun_PublishesSchemaValidCountsToALocalBroker_AndReportsHealthy()
+    {
+        using var broker = new MosquittoBroker();
+        broker.Start();
+        string config = ConfigFiles.DeriveServiceConfig(_dir, "service.json", broker.Port, c => c["mqtt"]!["heartbeatSeconds"] = 1);
+        await using var probe = new MqttProbe();
+        await probe.ConnectAsync(broker.Port, "workerpool/demo-01/#");
+        await using var host = HostProcess.StartFile(published.Binary, null, "run", "--config", config);
+
+        var got = await probe.WaitForAsync(ms => ms.Any(m => m.Topic.Contains("/counts/", StringComparison.Ordinal)) && ms.Any(m => m.Topic.EndsWith("/heartbeat", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(90), "a count record and a heartbeat");
+        Assert.Empty(SchemaCheck.Validate("count-record.schema.json", got.First(m => m.Topic.Contains("/counts/", StringComparison.Ordinal)).Json));
+        Assert.Empty(SchemaCheck.Validate("heartbeat.schema.json", got.Last(m => m.Topic.EndsWith("/heartbeat", StringComparison.Ordinal)).Json));
+        Assert.Equal(File.ReadAllText(Path.Combine(published.Dir, "VERSION")).Trim(), HealthFile.Read(_dir.File("health.json"))!.Version);
+
+        host.Signal(SigTerm);
+        Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.DoesNotContain(host.Stderr, l => l.Contains("fail:", StringComparison.Ordinal) || l.Contains("crit:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task InstallScript_InstallsTheRealRelease_AndWaitsForItToReportHealthy()
+    {
+        await using var device = new FakeDevice();
+        string config = ConfigFiles.DeriveFromDemo(_dir, "device.json", c =>
+        {
+            c["outbox"]!["path"] = device.Path("var", "lib", "workerpool", "outbox.db");
+            c["cameras"]![0]!["fps"] = 5;
+        });
+
+        var (code, stderr) = await device.RunAsync("install.sh", "--config", config, "--timeout", "120", published.Dir);
+
+        Assert.True(code == 0, stderr + "\n" + File.ReadAllText(device.Path("service.log")));
+        string version = File.ReadAllText(Path.Combine(published.Dir, "VERSION")).Trim();
+        Assert.Contains($"{version} installed and healthy", stderr, StringComparison.Ordinal);
+        Assert.Equal(version, device.CurrentVersion);
+        Assert.Contains("\"state\":\"healthy\"", device.Health, StringComparison.Ordinal);
+
+        (code, stderr) = await device.RunAsync("uninstall.sh");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("\"state\":\"stopped\"", device.Health, StringComparison.Ordinal); // stopped cleanly by SIGTERM
+    }
+}
+
+/// <summary>The trimmed, self-contained ARM64 release: an AArch64 executable whose managed part is complete.</summary>
+[Collection(DeployCollection.Name)]
+public sealed class PublishedArm64Tests(PublishArm64Fixture published) : IClassFixture<PublishArm64Fixture>, IDisposable
+{
+    private const string Qemu = "/usr/bin/qemu-aarch64-static";
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void Publish_SucceedsWithoutTrimWarnings_AndTheBinaryIsAnAArch64Executable()
+    {
+        Assert.True(published.ExitCode == 0, published.Stderr);
+        Assert.DoesNotContain("warning", published.Stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("no libOpenCvSharpExtern.so bundled for linux-arm64", published.Stderr, StringComparison.Ordinal);
+
+        foreach (var native in new[] { "workerpool", "libonnxruntime.so", "libcoreclr.so" })
+        {
+            byte[] header = File.ReadAllBytes(Path.Combine(published.Dir, native))[..20];
+            Assert.Equal("\x7F" + "ELF", System.Text.Encoding.ASCII.GetString(header, 0, 4));
+            Assert.Equal(2, header[4]); // 64-bit
+            Assert.Equal(0xB7, BitConverter.ToUInt16(header, 18)); // e_machine: EM_AARCH64
+        }
+    }
+
+    [Fact]
+    public void ManagedPart_EveryAssemblyReferenceResolvesInsideTheRelease()
+    {
+        var present = Directory.GetFiles(published.Dir, "*.dll").Select(Path.GetFileNameWithoutExtension).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("WorkerPool.Core", present);
+        Assert.Contains("Microsoft.ML.OnnxRuntime", present);
+        var missing = new List<string>();
+        foreach (var dll in Directory.GetFiles(published.Dir, "*.dll"))
+        {
+            using var pe = new PEReader(File.OpenRead(dll));
+            if (!pe.HasMetadata) continue;
+            var md = pe.GetMetadataReader();
+            foreach (var handle in md.AssemblyReferences)
+            {
+                string name = md.GetString(md.GetAssemblyReference(handle).Name);
+                if (!present.Contains(name)) missing.Add($"{Path.GetFileName(dll)} -> {name}");
+            }
+        }
+        Assert.Empty(missing);
+    }
+
+    [SkippableFact]
+    public async Task UnderQemu_PrintsItsVersion_AndValidatesAConfig()
+    {
+        Skip.IfNot(File.Exists(Qemu) && File.Exists("/usr/lib/aarch64-linux-gnu/libstdc++.so.6"),
+            "qemu-user-static and the arm64 C++ runtime are not installed (deploy-scripts/install-deps.sh test installs them on Debian)");
+        string version = File.ReadAllText(Path.Combine(published.Dir, "VERSION")).Trim();
+
+        var run = await HostProcess.RunFileAsync(Qemu, null, TimeSpan.FromMinutes(3), "-L", "/", published.Binary, "--version");
+        Assert.True(run.Code == 0, string.Join("\n", run.Stderr));
+        Assert.Equal(version, Assert.Single(run.Stdout));
+
+        string config = ConfigFiles.DeriveFromDemo(_dir, "arm64.json", _ => { });
+        run = await HostProcess.RunFileAsync(Qemu, null, TimeSpan.FromMinutes(5), "-L", "/", published.Binary, "check", "--config", config);
+        Assert.True(run.Code == 0, string.Join("\n", run.Stdout.Concat(run.Stderr)));
+        Assert.Contains(run.Stdout, l => l.StartsWith("config OK: device demo-01", StringComparison.Ordinal));
+        Assert.Contains(run.Stdout, l => l.Contains("CPUExecutionProvider", StringComparison.Ordinal));
+
+        string bad = ConfigFiles.DeriveFromDemo(_dir, "bad.json", c => c["deviceId"] = "no spaces allowed");
+        run = await HostProcess.RunFileAsync(Qemu, null, TimeSpan.FromMinutes(5), "-L", "/", published.Binary, "check", "--config", bad);
+        Assert.Equal(2, run.Code);
+        Assert.Contains(run.Stderr, l => l.Contains("deviceId", StringComparison.Ordinal));
+    }
+}
