@@ -137,7 +137,11 @@ internal static class RunCommand
     }
 }
 
-/// <summary>One console log format for every command: single line, UTC time; stderr so stdout stays for results.</summary>
+/// <summary>
+/// One console log format for every command: single line, UTC time, on stderr so stdout stays for results. Under
+/// systemd with the journal attached (JOURNAL_STREAM set) lines carry syslog priority prefixes instead of
+/// timestamps, so <c>journalctl -p warning</c> works and times are not doubled.
+/// </summary>
 internal static class Logging
 {
     public static void Configure(ILoggingBuilder logging)
@@ -145,12 +149,15 @@ internal static class Logging
         logging.ClearProviders();
         logging.SetMinimumLevel(LogLevel.Information);
         logging.AddFilter("Microsoft", LogLevel.Warning);
-        logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.UseUtcTimestamp = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-        });
+        if (Environment.GetEnvironmentVariable("JOURNAL_STREAM") is { Length: > 0 })
+            logging.AddSystemdConsole(o => o.UseUtcTimestamp = true);
+        else
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            });
         logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
     }
 }

@@ -82,13 +82,16 @@ public sealed class ModelCheckTests : IDisposable
         Assert.Contains("unknown format 'ssd'", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Detector_CudaRequestedOnCpuOnlyRuntime_FallsBackToCpuAndSaysWhy()
+    [Theory]
+    [InlineData(DeviceKind.Cuda, "CUDAExecutionProvider")]
+    [InlineData(DeviceKind.TensorRt, "TensorrtExecutionProvider")]
+    public void Detector_GpuRequestedOnCpuOnlyRuntime_FallsBackToCpuAndSaysWhy(DeviceKind kind, string provider)
     {
         var model = ModelInspector.Resolve(ConfigWith(m => m, Repo.Model));
-        using var detector = new OnnxDetector(model, new ExecutionDevice(DeviceKind.Cuda, 0), 1, 0.1f, 0.45f, NullLogger.Instance);
+        using var detector = new OnnxDetector(model, new ExecutionDevice(kind, 0), 1, new DetectionThresholds(0.1f, 0.45f), NullLogger.Instance,
+            engineCachePath: Path.Combine(Path.GetTempPath(), "unused-trt-cache"));
         Assert.Equal("cpu", detector.ActiveDevice);
-        Assert.Contains("CUDAExecutionProvider", detector.FallbackReason, StringComparison.Ordinal);
+        Assert.Contains(provider, detector.FallbackReason, StringComparison.Ordinal);
 
         // And it still detects people.
         using var capture = new VideoCapture(Repo.Sample);

@@ -30,7 +30,7 @@ public sealed class HealthAndThermalTests : IDisposable
     }
 
     [Fact]
-    public async Task HotSoc_LowersCameraSamplingStepwise_ReportsItInTheHeartbeat_AndRestoresWhenCool()
+    public async Task HotSoc_LowersCameraSamplingStepwise_ReportsItInTheHeartbeat_AndRestoresWhenCool_GpuFallbackReportedToo()
     {
         _broker.Start();
         Temperature(91);
@@ -38,6 +38,8 @@ public sealed class HealthAndThermalTests : IDisposable
         {
             c["cameras"]![0]!["fps"] = 8;
             c["mqtt"]!["heartbeatSeconds"] = 1;
+            // A GPU worker on this CPU-only ONNX Runtime: it must run on the CPU and the heartbeat must say why.
+            c["pool"]!["workers"]![0]!["device"] = "tensorrt:0";
             c["thermal"] = new System.Text.Json.Nodes.JsonObject
             {
                 ["throttleCelsius"] = 85, ["resumeCelsius"] = 75, ["stepPercent"] = 25, ["minPercent"] = 50,
@@ -59,6 +61,9 @@ public sealed class HealthAndThermalTests : IDisposable
         var last = hot.Last(m => Thermal(m) == (2, 50, 4.0));
         Assert.Equal(91, last.Json.GetProperty("thermal").GetProperty("celsius").GetDouble());
         Assert.Empty(SchemaCheck.Validate("heartbeat.schema.json", last.Json));
+        var gpuWorker = last.Json.GetProperty("workers")[0];
+        Assert.Equal(("tensorrt:0", "cpu"), (gpuWorker.GetProperty("device").GetString(), gpuWorker.GetProperty("activeDevice").GetString()));
+        Assert.Contains("TensorrtExecutionProvider is not in this ONNX Runtime build", gpuWorker.GetProperty("fallbackReason").GetString(), StringComparison.Ordinal);
 
         // 70 °C, below resume: restored step by step.
         Temperature(70);
@@ -82,6 +87,7 @@ public sealed class HealthAndThermalTests : IDisposable
         {
             ["NOTIFY_SOCKET"] = socketPath,
             ["WATCHDOG_USEC"] = "2000000",
+            ["JOURNAL_STREAM"] = "8:12345", // as systemd sets it when stderr goes to the journal
         }, "run", "--config", config);
 
         var received = new List<string>();
@@ -94,6 +100,7 @@ public sealed class HealthAndThermalTests : IDisposable
         }
         Assert.Contains(received, m => m == "WATCHDOG=1\nSTATUS=healthy");
         Assert.Equal(1, host.Count("systemd watchdog on: pinging every 1 s"));
+        Assert.Contains(host.Stderr, l => l.StartsWith("<6>WorkerPool.Health[7003]", StringComparison.Ordinal)); // journald priority: info
 
         var health = HealthFile.Read(_dir.File("health.json"));
         Assert.NotNull(health);

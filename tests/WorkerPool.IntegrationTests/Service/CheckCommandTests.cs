@@ -1,0 +1,63 @@
+using System.Text.Json.Nodes;
+using WorkerPool.IntegrationTests.Infrastructure;
+
+namespace WorkerPool.IntegrationTests.Service;
+
+/// <summary><c>workerpool check</c>, and the native-library overrides a Jetson uses (docs/JETSON.md).</summary>
+public sealed class CheckCommandTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static string BundledOnnxRuntime =>
+        Repo.Path("src", "WorkerPool.Host", "bin", "Release", "net10.0", "runtimes", "linux-x64", "native", "libonnxruntime.so");
+
+    [Fact]
+    public async Task Check_GpuWorkerOnACpuOnlyRuntime_PassesButWarnsItWillRunOnTheCpu()
+    {
+        string config = ConfigFiles.DeriveFromDemo(_dir, "gpu.json", c =>
+            c["pool"]!["workers"] = new JsonArray(new JsonObject { ["device"] = "tensorrt:0", ["cores"] = new JsonArray(0) }));
+
+        var (code, stdout, stderr) = await HostProcess.RunAsync(TimeSpan.FromMinutes(2), "check", "--config", config);
+
+        Assert.True(code == 0, string.Join("\n", stderr));
+        Assert.Contains("config OK: device demo-01, 1 camera(s), workers [tensorrt:0], model yolox_nano", stdout);
+        Assert.Contains(stdout, l => l.StartsWith("ONNX Runtime 1.", StringComparison.Ordinal) && l.Contains("(bundled): CPUExecutionProvider", StringComparison.Ordinal));
+        Assert.Contains(stdout, l => l.StartsWith("warning: tensorrt:0 needs TensorrtExecutionProvider", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Check_InvalidConfig_ExitsTwoNamingTheField()
+    {
+        string config = ConfigFiles.DeriveFromDemo(_dir, "bad.json", c => c["thermal"] = new JsonObject { ["throttleCelsius"] = 500 });
+        var (code, _, stderr) = await HostProcess.RunAsync(TimeSpan.FromMinutes(2), "check", "--config", config);
+        Assert.Equal(2, code);
+        Assert.Contains(stderr, l => l.Contains("thermal.throttleCelsius", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task OnnxRuntimeOverride_LoadsTheNamedLibrary()
+    {
+        // Stands in for JetPack's GPU build: a copy of the bundled library somewhere else.
+        string copy = _dir.File("libonnxruntime.so");
+        File.Copy(BundledOnnxRuntime, copy);
+        var env = new Dictionary<string, string> { ["WORKERPOOL_ONNXRUNTIME"] = copy };
+
+        var (code, stdout, stderr) = await HostProcess.RunFileAsync(Repo.HostScript, env, TimeSpan.FromMinutes(2), "check", "--config", Repo.DemoConfig);
+
+        Assert.True(code == 0, string.Join("\n", stderr));
+        Assert.Contains(stdout, l => l.Contains($"({copy}): CPUExecutionProvider", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("WORKERPOOL_ONNXRUNTIME")]
+    [InlineData("WORKERPOOL_OPENCVSHARP_EXTERN")]
+    public async Task NativeOverrideToAMissingFile_StopsAtStartSayingWhich(string variable)
+    {
+        var env = new Dictionary<string, string> { [variable] = "/nonexistent/lib.so" };
+        var (code, _, stderr) = await HostProcess.RunFileAsync(Repo.HostScript, env, TimeSpan.FromMinutes(2), "check", "--config", Repo.DemoConfig);
+        Assert.Equal(2, code);
+        Assert.Contains($"{variable}=/nonexistent/lib.so: no such file", stderr);
+    }
+}
