@@ -26,18 +26,18 @@ internal static class CheckCommand
             await Console.Error.WriteLineAsync("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e))).ConfigureAwait(false);
             return ExitCodes.InvalidConfig;
         }
-        string[] providers;
-        try { providers = OrtEnv.Instance().GetAvailableProviders(); }
-        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException or OnnxRuntimeException)
-        {
-            await Console.Error.WriteLineAsync("ONNX Runtime does not load: " + ex.Message).ConfigureAwait(false);
-            return ExitCodes.Failure;
-        }
         var model = ModelInspector.Resolve(config);
         Console.WriteLine($"config OK: device {config.DeviceId}, {config.Cameras.Count(c => c.Enabled)} camera(s), " +
             $"workers [{string.Join(", ", config.Pool.Workers.Select(w => w.Device))}], model {model.Manifest.Name}");
+        if (NativeLibraries.Probe() is { } nativeError)
+        {
+            await Console.Error.WriteLineAsync(nativeError).ConfigureAwait(false);
+            return ExitCodes.NativeLibraryMissing;
+        }
+        string[] providers = OrtEnv.Instance().GetAvailableProviders();
         Console.WriteLine($"ONNX Runtime {OrtEnv.Instance().GetVersionString()} ({NativeLibraries.Redirected(NativeLibraries.OnnxRuntimeVariable) ?? "bundled"}): " +
             string.Join(", ", providers));
+        Console.WriteLine($"OpenCV {OpenCvSharp.Cv2.GetVersionString()} ({NativeLibraries.Redirected(NativeLibraries.OpenCvVariable) ?? "bundled"})");
         foreach (var worker in config.Pool.Workers)
         {
             if (!ExecutionDevice.TryParse(worker.Device, out var device)) continue; // the validator has already passed it

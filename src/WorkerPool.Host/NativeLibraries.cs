@@ -20,6 +20,28 @@ internal static class NativeLibraries
             ?? Redirect(typeof(OpenCvSharp.Mat).Assembly, "OpenCvSharpExtern", OpenCvVariable);
     }
 
+    /// <summary>
+    /// Loads ONNX Runtime and OpenCV's extern now, so a missing or broken native library stops the command at start
+    /// with what to do, rather than failing later inside a worker or a camera thread. Returns the error, or null.
+    /// </summary>
+    public static string? Probe()
+    {
+        try { _ = Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString(); }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException or BadImageFormatException
+            or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        {
+            return $"ONNX Runtime ({Redirected(OnnxRuntimeVariable) ?? "bundled"}) does not load: {ex.GetBaseException().Message}" + Environment.NewLine +
+                $"  Set {OnnxRuntimeVariable} to a libonnxruntime.so built for this board (docs/JETSON.md).";
+        }
+        try { _ = OpenCvSharp.Cv2.GetVersionString(); }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException or BadImageFormatException)
+        {
+            return $"OpenCV's native library OpenCvSharpExtern ({Redirected(OpenCvVariable) ?? "bundled"}) does not load: {ex.GetBaseException().Message}" + Environment.NewLine +
+                $"  linux-arm64 releases carry none: build it for the board (deploy-scripts/jetson/build-opencvsharp-extern.sh) and set {OpenCvVariable} (docs/JETSON.md).";
+        }
+        return null;
+    }
+
     /// <summary>The library path a variable redirects to, for the start-up log; null when not redirected.</summary>
     public static string? Redirected(string variable) => Environment.GetEnvironmentVariable(variable) is { Length: > 0 } p ? p : null;
 

@@ -23,6 +23,11 @@ internal static class ReplayCommand
 {
     public static async Task<int> ExecuteAsync(ReplayArgs args, CancellationToken token)
     {
+        if (NativeLibraries.Probe() is { } nativeError)
+        {
+            await Console.Error.WriteLineAsync(nativeError).ConfigureAwait(false);
+            return ExitCodes.NativeLibraryMissing;
+        }
         using var loggers = LoggerFactory.Create(Logging.Configure);
         var errors = new List<ConfigError>();
         DeviceConfig config;

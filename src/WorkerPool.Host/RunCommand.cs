@@ -55,6 +55,11 @@ internal static class RunCommand
 
     public static async Task<int> ExecuteAsync(FileInfo configFile, CancellationToken token)
     {
+        if (NativeLibraries.Probe() is { } nativeError)
+        {
+            await Console.Error.WriteLineAsync(nativeError).ConfigureAwait(false);
+            return ExitCodes.NativeLibraryMissing;
+        }
         DeviceConfig config;
         DesiredConfigProcessor remote;
         try

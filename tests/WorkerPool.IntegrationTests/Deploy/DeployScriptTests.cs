@@ -117,6 +117,34 @@ public sealed class DeployScriptTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task SetupJetson_PointsTheEnvironmentFileAtTheBoardsLibraries_OnceEach()
+    {
+        await InstallAsync("1.0.0+aaa");
+        foreach (var lib in new[] { "opt/onnxruntime-gpu/lib/libonnxruntime.so", "opt/workerpool/native/libOpenCvSharpExtern.so" })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(_device.Path(lib))!);
+            File.WriteAllText(_device.Path(lib), "stand-in");
+        }
+        string script = Repo.Path("deploy-scripts", "jetson", "setup-jetson.sh");
+        string[] args = ["--root", _device.Root, "--onnxruntime", "/opt/onnxruntime-gpu/lib/libonnxruntime.so",
+            "--opencvsharp-extern", "/opt/workerpool/native/libOpenCvSharpExtern.so"];
+        for (int run = 0; run < 2; run++)
+        {
+            var (code, _, stderr) = await HostProcess.RunFileAsync(script, null, TimeSpan.FromMinutes(1), args);
+            Assert.True(code == 0, string.Join("\n", stderr));
+        }
+
+        var lines = File.ReadAllLines(_device.Path("etc", "workerpool", "workerpool.env")).Where(l => !l.StartsWith('#')).ToArray();
+        Assert.Equal(["WORKERPOOL_ONNXRUNTIME=/opt/onnxruntime-gpu/lib/libonnxruntime.so",
+            "WORKERPOOL_OPENCVSHARP_EXTERN=/opt/workerpool/native/libOpenCvSharpExtern.so",
+            "LD_LIBRARY_PATH=/opt/onnxruntime-gpu/lib:/usr/local/cuda/lib64:/usr/lib/aarch64-linux-gnu/tegra"], lines.Where(l => l.Length > 0));
+
+        var missing = await HostProcess.RunFileAsync(script, null, TimeSpan.FromMinutes(1), "--root", _device.Root, "--onnxruntime", "/nowhere/libonnxruntime.so");
+        Assert.Equal(1, missing.Code);
+        Assert.Contains(missing.Stderr, l => l.Contains("does not exist", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task EveryShellScript_PassesShellcheck()
     {
         var scripts = Directory.GetFiles(Repo.Path("deploy-scripts"), "*.sh").Append(Repo.Path("deploy-scripts", "workerpool"))

@@ -24,6 +24,7 @@ public sealed class CheckCommandTests : IDisposable
         Assert.True(code == 0, string.Join("\n", stderr));
         Assert.Contains("config OK: device demo-01, 1 camera(s), workers [tensorrt:0], model yolox_nano", stdout);
         Assert.Contains(stdout, l => l.StartsWith("ONNX Runtime 1.", StringComparison.Ordinal) && l.Contains("(bundled): CPUExecutionProvider", StringComparison.Ordinal));
+        Assert.Contains(stdout, l => l.StartsWith("OpenCV 4.", StringComparison.Ordinal) && l.EndsWith("(bundled)", StringComparison.Ordinal));
         Assert.Contains(stdout, l => l.StartsWith("warning: tensorrt:0 needs TensorrtExecutionProvider", StringComparison.Ordinal));
     }
 
@@ -48,6 +49,21 @@ public sealed class CheckCommandTests : IDisposable
 
         Assert.True(code == 0, string.Join("\n", stderr));
         Assert.Contains(stdout, l => l.Contains($"({copy}): CPUExecutionProvider", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("WORKERPOOL_ONNXRUNTIME", "ONNX Runtime")]
+    [InlineData("WORKERPOOL_OPENCVSHARP_EXTERN", "OpenCvSharpExtern")]
+    public async Task NativeOverrideThatIsNotALibrary_StopsRunAtStartWithExitThree(string variable, string named)
+    {
+        string broken = _dir.File("broken.so");
+        File.WriteAllText(broken, "not an ELF file");
+        string config = ConfigFiles.DeriveFromDemo(_dir, "run.json", _ => { });
+        var (code, _, stderr) = await HostProcess.RunFileAsync(Repo.HostScript, new Dictionary<string, string> { [variable] = broken },
+            TimeSpan.FromMinutes(2), "run", "--config", config);
+        Assert.Equal(3, code);
+        Assert.Contains(stderr, l => l.Contains($"{named} ({broken}) does not load", StringComparison.Ordinal));
+        Assert.Contains(stderr, l => l.Contains("docs/JETSON.md", StringComparison.Ordinal));
     }
 
     [Theory]
