@@ -55,6 +55,7 @@ cp "$root/models/yolox_nano.json" "$root/models/yolox_nano.onnx" "$out/models/"
 cp "$root/deploy-scripts/install.sh" "$root/deploy-scripts/update.sh" "$root/deploy-scripts/uninstall.sh" \
    "$root/deploy-scripts/release-lib.sh" "$out/deploy/"
 cp "$root/deploy-scripts/systemd/workerpool.service" "$root/deploy-scripts/systemd/workerpool.env" "$out/deploy/systemd/"
+cp -r "$root/deploy-scripts/jetson" "$out/deploy/"
 cp "$root/device-config/appliance.json" "$out/deploy/config.json"
 echo "$version" >"$out/VERSION"
 

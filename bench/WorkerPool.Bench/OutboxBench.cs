@@ -9,6 +9,8 @@ using WorkerPool.Counting;
 using WorkerPool.Messaging;
 using WorkerPool.Outbox;
 
+using static WorkerPool.Bench.BenchSupport;
+
 namespace WorkerPool.Bench;
 
 /// <summary>
@@ -23,12 +25,10 @@ internal static class OutboxBench
     {
         string dir = Path.Combine(Path.GetTempPath(), "workerpool-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
-        int port = FreePort();
-        File.WriteAllText(Path.Combine(dir, "mosquitto.conf"), $"listener {port} 127.0.0.1\nallow_anonymous true\nuser {Environment.UserName}\nmax_queued_messages 0\n");
-        using var broker = Process.Start(new ProcessStartInfo("mosquitto", ["-c", Path.Combine(dir, "mosquitto.conf")]) { RedirectStandardError = true })!;
+        var (broker, port) = await StartBrokerAsync(dir);
+        using var _ = broker;
         try
         {
-            await Task.Delay(500);
             var appends = new List<double>();
             var replays = new List<double>();
             var bare = new List<double>();
@@ -42,8 +42,8 @@ internal static class OutboxBench
             long rss = Backlog(Path.Combine(dir, "backlog.db"), 100_000);
 
             Console.WriteLine($"# WorkerPool outbox benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; repeats {repeats}");
-            Console.WriteLine($"durable appends per second (append + commit + checkpoint + fsync): median {Median(appends):0} ({string.Join(" / ", appends.Select(a => a.ToString("0", System.Globalization.CultureInfo.InvariantCulture)))})");
-            Console.WriteLine($"replay of 2,880 stored records to Mosquitto, until a subscriber has all: median {Median(replays):0.00} s ({string.Join(" / ", replays.Select(a => a.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))}), target < 5 s");
+            Console.WriteLine($"durable appends per second (append + commit + checkpoint + fsync): median {Median(appends):0} ({Join(appends, "0")})");
+            Console.WriteLine($"replay of 2,880 stored records to Mosquitto, until a subscriber has all: median {Median(replays):0.00} s ({Join(replays, "0.00")}), target < 5 s");
             Console.WriteLine($"baseline, the same 2,880 payloads published from memory with QoS 1: median {Median(bare):0.00} s; outbox replay / baseline = {Median(replays) / Median(bare):0.00}x");
             Console.WriteLine($"RSS with a 100,000-record backlog open (after reading the oldest batch and the stats): {rss / (1024.0 * 1024):0} MiB");
             return 0;
@@ -147,18 +147,5 @@ internal static class OutboxBench
         await s.Client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500).Build());
         await s.Client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("workerpool/bench/counts/#", MqttQualityOfServiceLevel.AtLeastOnce).Build());
         return s;
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var s = values.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

@@ -7,6 +7,7 @@ using WorkerPool.Counting;
 using WorkerPool.Inference;
 using WorkerPool.Pipeline;
 using WorkerPool.Tracking;
+using static WorkerPool.Bench.BenchSupport;
 
 namespace WorkerPool.Bench;
 
@@ -114,31 +115,6 @@ internal static class PipelineBench
             detector.RunRaw();
         }
         return BareInferences / clock.Elapsed.TotalSeconds;
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
-    private static string Join(IEnumerable<double> values) => string.Join(" / ", values.Select(v => v.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)));
-
-    private static string Machine()
-    {
-        try
-        {
-            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
-            return line?.Split(':', 2)[1].Trim() ?? "unknown CPU";
-        }
-        catch (IOException) { return "unknown CPU"; }
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "WorkerPool.sln"))) return dir.FullName;
-        return Directory.GetCurrentDirectory();
     }
 
     /// <summary>Managed bytes allocated by the whole process between frame 200 and frame 700.</summary>

@@ -1,18 +1,20 @@
 using WorkerPool.Bench;
 
 // On-demand benchmarks; see docs/BENCHMARKS.md for the recorded runs.
-// Usage: dotnet run -c Release --project bench/WorkerPool.Bench -- pipeline|outbox [--repeats N]
+// Usage: dotnet run -c Release --project bench/WorkerPool.Bench -- pipeline|outbox|appliance [--repeats N] [--seconds S]
 string which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)) ?? "pipeline";
 int repeats = Math.Clamp(args.SkipWhile(a => a != "--repeats").Skip(1).Select(int.Parse).FirstOrDefault(3), 1, 10);
+int seconds = Math.Clamp(args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(60), 10, 600);
 return which switch
 {
     "pipeline" => await PipelineBench.RunAsync(repeats),
     "outbox" => await OutboxBench.RunAsync(repeats),
+    "appliance" => await ApplianceBench.RunAsync(repeats, seconds),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: WorkerPool.Bench pipeline|outbox [--repeats N]");
+    Console.Error.WriteLine("usage: WorkerPool.Bench pipeline|outbox|appliance [--repeats N] [--seconds S]");
     return 2;
 }

@@ -47,6 +47,9 @@ internal static partial class Log
     [LoggerMessage(2005, LogLevel.Error, "Worker {Index} could not load its model")]
     public static partial void WorkerLoadFailed(ILogger logger, Exception ex, int index);
 
+    [LoggerMessage(2010, LogLevel.Information, "First frame counted (camera {CameraId}) {Milliseconds:0} ms after the process started")]
+    public static partial void FirstFrame(ILogger logger, string cameraId, double milliseconds);
+
     [LoggerMessage(3001, LogLevel.Error, "Count sink failed for camera {CameraId}; the record is kept in the log")]
     public static partial void SinkFailed(ILogger logger, Exception ex, string cameraId);
 

@@ -200,8 +200,16 @@ public sealed class CountingPipeline : IAsyncDisposable
 
     private async Task ConsumeAsync()
     {
+        bool first = true;
         await foreach (var result in _results.Reader.ReadAllAsync().ConfigureAwait(false))
         {
+            if (first && result.Outcome == FrameOutcome.Processed)
+            {
+                // Start-up time as an operator sees it (and docs/BENCHMARKS.md measures it): process start to first counted frame.
+                first = false;
+                using var self = System.Diagnostics.Process.GetCurrentProcess();
+                Log.FirstFrame(_logger, result.CameraId, (DateTime.Now - self.StartTime).TotalMilliseconds);
+            }
             try
             {
                 if (_counters.TryGetValue(result.CameraId, out var counter)) counter.Accept(result);

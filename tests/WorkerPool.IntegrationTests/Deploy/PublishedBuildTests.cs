@@ -47,7 +47,8 @@ public sealed class PublishedX64Tests(PublishX64Fixture published) : IClassFixtu
         foreach (var row in new[] { "our code", "ONNX Runtime", "OpenCV", "total" })
             Assert.Contains(published.Stdout, l => l.Contains(row, StringComparison.Ordinal));
         foreach (var file in new[] { "workerpool", "libonnxruntime.so", "libOpenCvSharpExtern.so", "models/yolox_nano.onnx", "VERSION",
-                     "deploy/install.sh", "deploy/update.sh", "deploy/uninstall.sh", "deploy/systemd/workerpool.service", "deploy/config.json" })
+                     "deploy/install.sh", "deploy/update.sh", "deploy/uninstall.sh", "deploy/systemd/workerpool.service", "deploy/config.json",
+                     "deploy/jetson/setup-jetson.sh" })
             Assert.True(File.Exists(Path.Combine(published.Dir, file)), file + " is missing from the release");
     }
 
