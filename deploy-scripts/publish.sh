@@ -3,6 +3,8 @@
 # Usage: deploy-scripts/publish.sh linux-x64|linux-arm64
 # The release holds the binary and its native libraries, the default model, the systemd unit, the default device
 # config and the install/update/uninstall scripts: copy the directory to a device and run deploy/install.sh there.
+# READY_TO_RUN=1 precompiles the trimmed assemblies: start-up about halves, the managed part grows by ~15 MiB
+# (docs/BENCHMARKS.md). Off by default, so updates stay small.
 # linux-arm64: no NuGet package carries OpenCvSharp's native extern for ARM64. Set OPENCVSHARP_EXTERN to one built
 # against the board's OpenCV (deploy-scripts/jetson/build-opencvsharp-extern.sh) to bundle it; without it the device
 # supplies its own (WORKERPOOL_OPENCVSHARP_EXTERN, docs/JETSON.md).
@@ -29,7 +31,8 @@ mkdir -p "$out"
 echo "publish: $rid $version (trimmed, self-contained)" >&2
 # Trim warnings fail the build (TreatWarningsAsErrors); the log keeps the full output for a look at why.
 if ! dotnet publish "$root/src/WorkerPool.Host/WorkerPool.Host.csproj" -c Release -r "$rid" -o "$out" \
-    -p:SourceRevisionId="$rev" -nologo >"$log" 2>&1; then
+    -p:SourceRevisionId="$rev" -p:PublishReadyToRun="$([ "${READY_TO_RUN:-0}" = 1 ] && echo true || echo false)" \
+    -nologo >"$log" 2>&1; then
   grep -E "error|warning" "$log" | sort -u >&2 || true
   echo "publish: dotnet publish failed (full log: $log)" >&2
   exit 1
