@@ -120,7 +120,8 @@ internal static class RunCommand
         // window goes to the outbox), then MQTT.
         if (config.Mqtt.Enabled) builder.Services.AddHostedService<MqttService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PipelineService>());
-        builder.Services.AddHostedService(sp => new ThermalService(sp.GetRequiredService<ThermalGovernor>(), sp.GetRequiredService<PipelineService>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddHostedService(sp => new ThermalService(sp.GetRequiredService<ThermalGovernor>(), sp.GetRequiredService<PipelineService>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Health")));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HealthService>());
 
         using var host = builder.Build();

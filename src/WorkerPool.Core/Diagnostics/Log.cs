@@ -119,6 +119,9 @@ internal static partial class Log
     [LoggerMessage(7002, LogLevel.Warning, "Health file {Path} not written: {Error}")]
     public static partial void HealthFileFailed(ILogger logger, string path, string error);
 
+    [LoggerMessage(7004, LogLevel.Error, "Health check failed; this round's watchdog ping is skipped")]
+    public static partial void HealthCheckFailed(ILogger logger, Exception ex);
+
     [LoggerMessage(7003, LogLevel.Information, "systemd watchdog on: pinging every {Seconds} s while the pipeline is healthy")]
     public static partial void WatchdogEnabled(ILogger logger, double seconds);
 
@@ -133,6 +136,9 @@ internal static partial class Log
 
     [LoggerMessage(7021, LogLevel.Information, "SoC at {Celsius} °C ({Zone}): camera sampling raised to {Percent}% (step {Level})")]
     public static partial void ThermalRestored(ILogger logger, double celsius, string zone, int percent, int level);
+
+    [LoggerMessage(7023, LogLevel.Error, "Thermal throttling round failed")]
+    public static partial void ThermalFailed(ILogger logger, Exception ex);
 
     [LoggerMessage(7022, LogLevel.Warning, "Thermal throttling is on but no thermal zone matches '{Zone}' under {Root}; not throttling")]
     public static partial void ThermalNoSensor(ILogger logger, string zone, string root);

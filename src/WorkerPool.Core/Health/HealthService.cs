@@ -52,12 +52,20 @@ public sealed class HealthService(HealthMonitor monitor, Func<PipelineSnapshot> 
         var blinking = led.Present ? BlinkAsync(stoppingToken) : Task.CompletedTask;
         try
         {
-            Check();
+            SafeCheck();
             using var timer = new PeriodicTimer(every, time);
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false)) Check();
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false)) SafeCheck();
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
         await blinking.ConfigureAwait(false);
+    }
+
+    private void SafeCheck()
+    {
+        // A failing round (a pipeline torn down under it by a config change) skips one ping; it must never end the
+        // loop, or the watchdog would restart a service that is fine.
+        try { Check(); }
+        catch (Exception ex) when (ex is not OperationCanceledException) { Log.HealthCheckFailed(logger, ex); }
     }
 
     private async Task BlinkAsync(CancellationToken stoppingToken)

@@ -30,7 +30,7 @@ public interface ILedLine : IDisposable
 /// Drives the status LED: <see cref="Choose"/> picks the pattern, <see cref="Tick"/> (every <see cref="TickInterval"/>)
 /// turns it into on/off and writes the line only when that changes.
 /// </summary>
-public sealed class StatusLed(ILedLine? line, TimeProvider time) : IDisposable
+public sealed class StatusLed(ILedLine? line, TimeProvider time, ILogger? logger = null) : IDisposable
 {
     /// <summary>Resolution of the blink patterns (the fast blink toggles every tick).</summary>
     public static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(125);
@@ -64,14 +64,24 @@ public sealed class StatusLed(ILedLine? line, TimeProvider time) : IDisposable
         };
     }
 
-    /// <summary>Updates the line for the current time.</summary>
+    /// <summary>Updates the line for the current time. A line that fails to write (unplugged, taken away) turns the LED off for good, with one log line.</summary>
     public void Tick()
     {
         if (line is null) return;
         bool lit = IsLit(_pattern, time.GetElapsedTime(_start));
         if (_lit == lit) return;
-        line.Write(lit);
-        _lit = lit;
+        try
+        {
+            line.Write(lit);
+            _lit = lit;
+        }
+        catch (Exception ex)
+        {
+            // An LED is never worth stopping the counting for.
+            if (logger is not null) Log.StatusLedUnavailable(logger, -1, -1, "writing the line failed: " + ex.Message);
+            try { line.Dispose(); } catch (Exception) { }
+            line = null;
+        }
     }
 
     /// <summary>Darkens the LED and releases the line.</summary>
@@ -79,6 +89,7 @@ public sealed class StatusLed(ILedLine? line, TimeProvider time) : IDisposable
     {
         if (line is null) return;
         try { line.Write(false); }
+        catch (Exception) { } // best effort: the process is going away
         finally { line.Dispose(); }
     }
 
@@ -97,13 +108,13 @@ public sealed class StatusLed(ILedLine? line, TimeProvider time) : IDisposable
         }
         try
         {
-            var led = new StatusLed(new GpioLedLine(options), time);
+            var led = new StatusLed(new GpioLedLine(options), time, logger);
             Log.StatusLedReady(logger, options.Chip, options.Line);
             return led;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException
-            or PlatformNotSupportedException or DllNotFoundException or ArgumentException)
+        catch (Exception ex)
         {
+            // libgpiod missing, no permission, line busy or absent: an optional LED, so one line and no LED.
             Log.StatusLedUnavailable(logger, options.Chip, options.Line, ex.Message);
             return new StatusLed(null, time);
         }

@@ -54,6 +54,30 @@ public sealed class HealthServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task ARoundThatThrows_SkipsThatPing_AndTheLoopGoesOn()
+    {
+        var logger = new ListLogger();
+        int calls = 0;
+        using var service = new HealthService(new HealthMonitor(() => new HealthOptions(), _time),
+            () => ++calls == 1 ? throw new ObjectDisposedException("pool") : new PipelineSnapshot(true, calls, calls, 0, []),
+            new SystemdWatchdog(_notifier, TimeSpan.FromSeconds(4)), new StatusLed(null, _time), () => true, () => false,
+            Path.Combine(_dir, "health.json"), "1.0.0", _time, logger);
+
+        await service.StartAsync(CancellationToken.None);
+        for (int i = 0; i < 20 && _notifier.Sent.Count == 0; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(2));
+            await Task.Delay(10);
+        }
+        await service.StopAsync(CancellationToken.None);
+
+        Assert.Equal(1, logger.Count(7004));
+        Assert.StartsWith("WATCHDOG=1", _notifier.Sent[0], StringComparison.Ordinal);
+        Assert.False(service.ExecuteTask!.IsFaulted);
+        Assert.Equal("stopped", HealthFile.Read(Path.Combine(_dir, "health.json"))!.State);
+    }
+
+    [Fact]
     public void WithoutWatchdogSec_OnlyTheStatusLineIsSent()
     {
         using var service = Service(watchdog: null);

@@ -68,6 +68,26 @@ public sealed class StatusLedTests
     }
 
     [Fact]
+    public void LineThatFailsToWrite_TurnsTheLedOffForGood_WithOneLogLine()
+    {
+        var logger = new ListLogger();
+        using var led = new StatusLed(new BrokenLine(), _time, logger) { Pattern = LedPattern.FastBlink };
+        for (int i = 0; i < 8; i++)
+        {
+            led.Tick(); // never throws
+            _time.Advance(StatusLed.TickInterval);
+        }
+        Assert.False(led.Present);
+        Assert.Contains("writing the line failed: line gone", Assert.Single(logger.Lines).Message, StringComparison.Ordinal);
+    }
+
+    private sealed class BrokenLine : ILedLine
+    {
+        public void Write(bool lit) => throw new IOException("line gone");
+        public void Dispose() { }
+    }
+
+    [Fact]
     public void BoardWithoutGpioChip_IsANoOpWithOneLogLine()
     {
         var logger = new ListLogger();
