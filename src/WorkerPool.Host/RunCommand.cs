@@ -111,7 +111,7 @@ internal static class RunCommand
             var outbox = sp.GetRequiredService<CountOutbox>();
             var time = sp.GetRequiredService<TimeProvider>();
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Health");
-            return new HealthService(sp.GetRequiredService<HealthMonitor>(), () => PipelineSnapshot.Of(pipeline.Pipeline),
+            return new HealthService(sp.GetRequiredService<HealthMonitor>(), () => PipelineSnapshot.Of(pipeline),
                 SystemdWatchdog.FromEnvironment(new SystemdNotifier()), StatusLed.Open(config.StatusLed, time, logger),
                 () => !config.Mqtt.Enabled || mqtt.IsConnected, () => outbox.Stats().LastError is not null,
                 config.ResolvePath(config.Health.File ?? Path.Combine(config.DataDirectory, "health.json")), FullVersion(), time, logger);

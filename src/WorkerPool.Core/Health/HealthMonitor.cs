@@ -22,10 +22,14 @@ public sealed record HealthReport(HealthState State, string? Reason);
 
 /// <summary>The pipeline figures health is judged from, taken at one moment.</summary>
 public sealed record PipelineSnapshot(bool Running, long InferencesDone, long FramesAdmitted, int QueueDepth,
-    IReadOnlyList<(string Id, CameraState State)> Cameras)
+    IReadOnlyList<(string Id, CameraState State)> Cameras, bool Reconfiguring = false)
 {
     /// <summary>No pipeline (not started, or being rebuilt after a failure).</summary>
     public static readonly PipelineSnapshot None = new(false, 0, 0, 0, []);
+
+    /// <summary>Reads the service's pipeline, noting whether a config is being applied.</summary>
+    public static PipelineSnapshot Of(PipelineService service) =>
+        service.Applying ? None with { Reconfiguring = true } : Of(service.Pipeline);
 
     /// <summary>Reads a running pipeline (or <see cref="None"/> for null).</summary>
     public static PipelineSnapshot Of(CountingPipeline? pipeline)
@@ -60,6 +64,13 @@ public sealed class HealthMonitor(Func<HealthOptions> options, TimeProvider time
     {
         var o = options();
         long now = time.GetTimestamp();
+        if (s.Reconfiguring)
+        {
+            // A new pool may take minutes to load (a TensorRT engine build); its own timeout bounds that.
+            _lastDone = -1;
+            _downSince.Clear();
+            return Current = new(HealthState.Healthy, "applying a new config");
+        }
         if (!s.Running)
         {
             _lastDone = -1;

@@ -151,7 +151,7 @@ public sealed class CountingPipeline : IAsyncDisposable
         await old.HandOverAsync().ConfigureAwait(false);
         await old.DisposeAsync().ConfigureAwait(false);
         _pool = new InferencePool(options, detectors, _queue, r => _results.Writer.TryWrite(r), _timeForPool, _poolLogger);
-        _pool.Start(TimeSpan.FromSeconds(120));
+        _pool.Start(LoadTimeout(options));
     }
 
     /// <summary>
@@ -181,10 +181,17 @@ public sealed class CountingPipeline : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// How long the workers may take to load their models: two minutes, or fifteen when a worker uses TensorRT,
+    /// whose first start with a model builds an engine for minutes (the unit's TimeoutStartSec allows as much).
+    /// </summary>
+    public static TimeSpan LoadTimeout(PoolOptions pool) =>
+        pool.Workers.Any(w => w.Device.StartsWith("tensorrt", StringComparison.Ordinal)) ? TimeSpan.FromMinutes(15) : TimeSpan.FromMinutes(2);
+
     /// <summary>Loads the models (throws if a worker cannot) and starts the cameras.</summary>
     public void Start()
     {
-        _pool.Start(TimeSpan.FromSeconds(120));
+        _pool.Start(LoadTimeout(_config.Pool));
         _consumer = Task.Run(ConsumeAsync);
         if (Mode == PipelineMode.Live)
             _ticker = _time.CreateTimer(_ => Tick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));

@@ -23,6 +23,9 @@ public sealed class PipelineService(IOptions<DeviceConfig> options, ICountSink s
     /// <summary>The running pipeline (null before start), for health and telemetry.</summary>
     public CountingPipeline? Pipeline => _pipeline;
 
+    /// <summary>True while a config is being applied (or the service stops): a pool being replaced legitimately finishes nothing for a while.</summary>
+    public bool Applying => _gate.CurrentCount == 0;
+
     /// <summary>The config the pipeline runs with.</summary>
     public DeviceConfig Config => _config;
 

@@ -74,6 +74,21 @@ public sealed class HealthMonitorTests
     }
 
     [Fact]
+    public void ApplyingANewConfig_IsNotAStall_EvenWhenItTakesLong()
+    {
+        var monitor = Monitor();
+        monitor.Evaluate(Snap(5, 10, 2));
+        for (int i = 0; i < 10; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(30)); // a TensorRT engine build for a new pool
+            Assert.Equal(HealthState.Healthy, monitor.Evaluate(PipelineSnapshot.None with { Reconfiguring = true }).State);
+        }
+        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Snap(5, 12, 2)).State); // the clock starts again after it
+        _time.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal(HealthState.Unhealthy, monitor.Evaluate(Snap(5, 14, 2)).State);
+    }
+
+    [Fact]
     public void StallWinsOverADeadCamera()
     {
         var monitor = Monitor();
