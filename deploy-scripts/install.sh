@@ -72,7 +72,7 @@ install_unit "$version"
 service_ctl daemon-reload
 # A new device usually needs its config edited first: everything stays laid out, and running install.sh again
 # after the edit goes on from here.
-"$RELEASES/$version/workerpool" check --config "$ETC/config.json" >&2 ||
+release_check "$version" ||
   die "$version is installed but not started: fix $ETC/config.json (above) and run install.sh again"
 if [ "$start" = 0 ]; then say "installed $version (not started: --no-start)"; exit 0; fi
 

@@ -72,12 +72,24 @@ switch_current() {
   mv -T "$OPT/.current.new" "$CURRENT"
 }
 
+# Runs release $1's `check` of the device config in the environment the service gets (workerpool.env: a Jetson's
+# native libraries are named there, and without them the check would fail where the service would not).
+release_check() {
+  (
+    if [ -f "$ETC/workerpool.env" ]; then
+      set -a
+      # shellcheck disable=SC1091 # the device's own file
+      . "$ETC/workerpool.env"
+      set +a
+    fi
+    exec "$RELEASES/$1/workerpool" check --config "$ETC/config.json"
+  ) >&2
+}
+
 # The release's own check of the device config, before anything is switched.
 preflight() {
   local version="$1"
-  if ! "$RELEASES/$version/workerpool" check --config "$ETC/config.json" >&2; then
-    die "release $version refuses $ETC/config.json (see above); nothing was changed"
-  fi
+  release_check "$version" || die "release $version refuses $ETC/config.json (see above); nothing was changed"
 }
 
 # Installs the unit from release $1 (units may change between releases).

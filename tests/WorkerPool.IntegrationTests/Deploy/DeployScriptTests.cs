@@ -84,6 +84,19 @@ public sealed class DeployScriptTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Update_ChecksTheNewReleaseInTheServicesEnvironment()
+    {
+        // On a Jetson the OpenCV extern is named only in workerpool.env: the pre-flight check must see it too.
+        await InstallAsync("1.0.0+aaa");
+        File.AppendAllText(_device.Path("etc", "workerpool", "workerpool.env"), "WORKERPOOL_OPENCVSHARP_EXTERN=/opt/workerpool/native/libOpenCvSharpExtern.so\n");
+
+        var (code, stderr) = await _device.RunAsync("update.sh", "--timeout", "20", _device.FakeRelease("1.1.0+jetson", "needs-env"));
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal("1.1.0+jetson", _device.CurrentVersion);
+    }
+
+    [Fact]
     public async Task Update_WithoutAnInstall_OrFromSomethingThatIsNotARelease_IsRefused()
     {
         var (code, stderr) = await _device.RunAsync("update.sh", _device.FakeRelease("1.0.0+aaa", "healthy"));

@@ -36,6 +36,8 @@ public sealed class FakeDevice : IAsyncDisposable
             case "$1" in
               restart|start)
                 stop
+                # As systemd's EnvironmentFile= does.
+                if [ -f "$root/etc/workerpool/workerpool.env" ]; then set -a; . "$root/etc/workerpool/workerpool.env"; set +a; fi
                 WORKERPOOL_TEST_HEALTH="$root/var/lib/workerpool/health.json" setsid "$root/opt/workerpool/current/workerpool" \
                   run --config "$root/etc/workerpool/config.json" >>"$root/service.log" 2>&1 &
                 echo $! >"$root/service.pid" ;;
@@ -64,7 +66,7 @@ public sealed class FakeDevice : IAsyncDisposable
 
     public string? Health => File.Exists(Path("var", "lib", "workerpool", "health.json")) ? File.ReadAllText(Path("var", "lib", "workerpool", "health.json")) : null;
 
-    /// <summary>A stand-in release: <paramref name="behaviour"/> is <c>healthy</c>, <c>crash</c> or <c>refuse-config</c>.</summary>
+    /// <summary>A stand-in release: <paramref name="behaviour"/> is <c>healthy</c>, <c>crash</c>, <c>refuse-config</c>, or <c>needs-env</c> (healthy only with workerpool.env's native-library variable, as on a Jetson).</summary>
     public string FakeRelease(string version, string behaviour)
     {
         string dir = _dir.File("release-" + version);
@@ -76,9 +78,11 @@ public sealed class FakeDevice : IAsyncDisposable
             case "$1" in
               check)
                 if [ '{{behaviour}}' = refuse-config ]; then echo "config refused by {{version}}" >&2; exit 2; fi
+                if [ '{{behaviour}}' = needs-env ] && [ -z "${WORKERPOOL_OPENCVSHARP_EXTERN:-}" ]; then echo "{{version}}: no OpenCV extern" >&2; exit 3; fi
                 echo "config OK" ;;
               run)
                 if [ '{{behaviour}}' = crash ]; then echo "{{version}} crashing" >&2; exit 1; fi
+                if [ '{{behaviour}}' = needs-env ] && [ -z "${WORKERPOOL_OPENCVSHARP_EXTERN:-}" ]; then exit 3; fi
                 for _ in $(seq 1 900); do
                   printf '{"state":"healthy","reason":null,"version":"%s","pid":%d,"time":"t"}\n' '{{version}}' "$$" >"$WORKERPOOL_TEST_HEALTH.tmp"
                   mv "$WORKERPOOL_TEST_HEALTH.tmp" "$WORKERPOOL_TEST_HEALTH"
