@@ -6,12 +6,18 @@ namespace WorkerPool.Health;
 
 /// <summary>
 /// Every two seconds (or half the watchdog interval, if shorter): judges health, feeds the systemd watchdog unless
-/// unhealthy, rewrites the health file, and sets the status LED pattern. The LED itself blinks on its own timer.
+/// unhealthy, and sets the status LED pattern; the health file is written when the verdict changes and every
+/// <see cref="RewriteEvery"/>. The LED itself blinks on its own timer.
 /// </summary>
 public sealed class HealthService(HealthMonitor monitor, Func<PipelineSnapshot> snapshot, SystemdWatchdog watchdog, StatusLed led,
     Func<bool> online, Func<bool> outboxFailing, string healthFile, string version, TimeProvider time, ILogger logger) : BackgroundService
 {
+    /// <summary>How often an unchanged verdict is written again (a fresh time shows the service alive; writing every round would wear an SD card).</summary>
+    public static readonly TimeSpan RewriteEvery = TimeSpan.FromSeconds(30);
+
     private HealthState? _logged;
+    private HealthReport? _written;
+    private long _writtenAt;
 
     /// <summary>The pattern the status LED shows now.</summary>
     public LedPattern LedPattern => led.Pattern;
@@ -28,7 +34,12 @@ public sealed class HealthService(HealthMonitor monitor, Func<PipelineSnapshot> 
         }
         watchdog.Report(report);
         led.Pattern = StatusLed.Choose(report.State, online(), outboxFailing());
-        WriteFile(report.State.ToString().ToLowerInvariant(), report.Reason);
+        if (report != _written || time.GetElapsedTime(_writtenAt) >= RewriteEvery)
+        {
+            WriteFile(report.State.ToString().ToLowerInvariant(), report.Reason);
+            _written = report;
+            _writtenAt = time.GetTimestamp();
+        }
         return report;
     }
 

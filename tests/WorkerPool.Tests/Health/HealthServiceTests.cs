@@ -35,6 +35,27 @@ public sealed class HealthServiceTests : IDisposable
     }
 
     [Fact]
+    public void HealthFile_IsWrittenOnChangeAndEvery30Seconds_NotEveryRound()
+    {
+        using var service = Service(null);
+        string path = Path.Combine(_dir, "health.json");
+        var writes = new List<DateTimeOffset>();
+        for (int i = 0; i < 40; i++) // 80 s of 2 s rounds
+        {
+            _snapshot = new(true, i, i, 0, []);
+            service.Check();
+            var time = HealthFile.Read(path)!.Time;
+            if (writes.Count == 0 || writes[^1] != time) writes.Add(time);
+            _time.Advance(TimeSpan.FromSeconds(2));
+        }
+        Assert.Equal(3, writes.Count); // at 0, 30 and 60 s
+
+        _snapshot = PipelineSnapshot.None; // the verdict changes: written at once
+        service.Check();
+        Assert.Equal("unhealthy", HealthFile.Read(path)!.State);
+    }
+
+    [Fact]
     public void StuckPool_StopsFeedingTheWatchdog_SoSystemdRestartsTheService()
     {
         using var service = Service(TimeSpan.FromSeconds(20));
