@@ -131,6 +131,9 @@ internal static partial class Log
     [LoggerMessage(7011, LogLevel.Information, "Status LED (GPIO chip {Chip} line {Line}) off: {Reason}")]
     public static partial void StatusLedUnavailable(ILogger logger, int chip, int line, string reason);
 
+    [LoggerMessage(7012, LogLevel.Warning, "Status LED off: writing its GPIO line failed: {Error}")]
+    public static partial void StatusLedFailed(ILogger logger, string error);
+
     [LoggerMessage(7020, LogLevel.Warning, "SoC at {Celsius} °C ({Zone}): camera sampling lowered to {Percent}% (step {Level})")]
     public static partial void ThermalThrottled(ILogger logger, double celsius, string zone, int percent, int level);
 

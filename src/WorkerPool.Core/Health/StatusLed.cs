@@ -78,7 +78,7 @@ public sealed class StatusLed(ILedLine? line, TimeProvider time, ILogger? logger
         catch (Exception ex)
         {
             // An LED is never worth stopping the counting for.
-            if (logger is not null) Log.StatusLedUnavailable(logger, -1, -1, "writing the line failed: " + ex.Message);
+            if (logger is not null) Log.StatusLedFailed(logger, ex.Message);
             try { line.Dispose(); } catch (Exception) { }
             line = null;
         }

@@ -78,7 +78,7 @@ public sealed class StatusLedTests
             _time.Advance(StatusLed.TickInterval);
         }
         Assert.False(led.Present);
-        Assert.Contains("writing the line failed: line gone", Assert.Single(logger.Lines).Message, StringComparison.Ordinal);
+        Assert.Equal("Status LED off: writing its GPIO line failed: line gone", Assert.Single(logger.Lines).Message);
     }
 
     private sealed class BrokenLine : ILedLine
