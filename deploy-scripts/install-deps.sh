@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian packages WorkerPool needs on a development or CI machine, only those missing. Idempotent.
-# Usage: install-deps.sh [runtime|demo|test]   (demo adds Mosquitto and its clients; test adds the RTSP server too)
+# Installs the Debian packages WorkerPool needs, only those missing. Idempotent.
+# Usage: install-deps.sh [runtime|demo|test]
+#   runtime: what a device running a release needs (install.sh runs it); demo adds Mosquitto and its clients and
+#   needs the .NET SDK; test adds the RTSP server and the deploy-test tools too.
 set -euo pipefail
 profile="${1:-runtime}"
-# libgtk-3-0: OpenCvSharp's Linux runtime links it; ffmpeg: network and USB cameras are read through it.
-packages=(libgtk-3-0 ffmpeg)
+# ffmpeg: network and USB cameras are read through it. On x64, the bundled OpenCvSharp extern links GTK 3 and
+# libatomic (a minimal Debian lacks both); on other architectures the board's own extern brings its own needs.
+packages=(ffmpeg)
+if [ "$(dpkg --print-architecture)" = amd64 ]; then packages+=(libgtk-3-0 libatomic1); fi
 if [ "$profile" = demo ] || [ "$profile" = test ]; then
   # A local broker for the demo and the MQTT tests (started by them on loopback, never as a system service).
   packages+=(mosquitto mosquitto-clients openssl)
@@ -26,7 +30,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $sudo apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-command -v dotnet >/dev/null || { echo "install-deps: the .NET 10 SDK (dotnet) is required and not on PATH" >&2; exit 1; }
+if [ "$profile" != runtime ]; then
+  command -v dotnet >/dev/null || { echo "install-deps: the .NET 10 SDK (dotnet) is required and not on PATH" >&2; exit 1; }
+fi
 if [ "$profile" = test ] && [ ! -e /usr/lib/aarch64-linux-gnu/libstdc++.so.6 ] && [ -r /etc/debian_version ] \
     && ! grep -qi ubuntu /etc/os-release 2>/dev/null; then
   # The ARM64 build runs here under qemu-user with Debian's arm64 C and C++ runtimes (multiarch). Best effort: the

@@ -35,11 +35,16 @@ new="$(release_version "$src")"
 
 if on_device; then
   [ "$(id -u)" = 0 ] || die "run as root (sudo)"
+  # The Debian packages the release needs (FFmpeg for cameras; GTK 3 and libatomic for x64's OpenCV).
+  if command -v apt-get >/dev/null; then "$here/install-deps.sh" runtime; fi
   if ! getent group gpio >/dev/null; then
-    # Boards without a gpio group (JetPack has one): create it and let it open the GPIO chips for the status LED.
+    # Boards without a gpio group (JetPack has one): create it (the unit names it) and, where udev runs, let it
+    # open the GPIO chips for the status LED.
     groupadd --system gpio
-    echo 'SUBSYSTEM=="gpio", KERNEL=="gpiochip*", GROUP="gpio", MODE="0660"' >/etc/udev/rules.d/60-workerpool-gpio.rules
-    if udevadm control --reload-rules 2>/dev/null; then udevadm trigger --subsystem-match=gpio 2>/dev/null || true; fi
+    if [ -d /etc/udev/rules.d ]; then
+      echo 'SUBSYSTEM=="gpio", KERNEL=="gpiochip*", GROUP="gpio", MODE="0660"' >/etc/udev/rules.d/60-workerpool-gpio.rules
+      if udevadm control --reload-rules 2>/dev/null; then udevadm trigger --subsystem-match=gpio 2>/dev/null || true; fi
+    fi
   fi
   if ! getent passwd workerpool >/dev/null; then
     useradd --system --user-group --home-dir /var/lib/workerpool --no-create-home --shell /usr/sbin/nologin \

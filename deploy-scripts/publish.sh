@@ -56,7 +56,7 @@ fi
 mkdir -p "$out/models" "$out/deploy/systemd"
 cp "$root/models/yolox_nano.json" "$root/models/yolox_nano.onnx" "$out/models/"
 cp "$root/deploy-scripts/install.sh" "$root/deploy-scripts/update.sh" "$root/deploy-scripts/uninstall.sh" \
-   "$root/deploy-scripts/release-lib.sh" "$out/deploy/"
+   "$root/deploy-scripts/release-lib.sh" "$root/deploy-scripts/install-deps.sh" "$out/deploy/"
 cp "$root/deploy-scripts/systemd/workerpool.service" "$root/deploy-scripts/systemd/workerpool.env" "$out/deploy/systemd/"
 cp -r "$root/deploy-scripts/jetson" "$out/deploy/"
 cp "$root/device-config/appliance.json" "$out/deploy/config.json"

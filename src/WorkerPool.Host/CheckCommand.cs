@@ -13,8 +13,19 @@ internal static class CheckCommand
 {
     public static async Task<int> ExecuteAsync(FileInfo configFile)
     {
+        // ONNX Runtime first: the config and model checks use it, and its environment is created once per process.
+        if (NativeLibraries.ProbeOnnxRuntime() is { } ortError)
+        {
+            await Console.Error.WriteLineAsync(ortError).ConfigureAwait(false);
+            return ExitCodes.NativeLibraryMissing;
+        }
         DeviceConfig config;
-        try { config = RunCommand.LoadEffective(configFile, out _).Config; }
+        try
+        {
+            // Read-only: a check never moves the persisted remote changes aside, even when they no longer validate.
+            config = RunCommand.LoadEffective(configFile, out string? notice, readOnly: true).Config;
+            if (notice is not null) Console.WriteLine("notice: " + notice);
+        }
         catch (ConfigException ex)
         {
             await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
@@ -29,9 +40,9 @@ internal static class CheckCommand
         var model = ModelInspector.Resolve(config);
         Console.WriteLine($"config OK: device {config.DeviceId}, {config.Cameras.Count(c => c.Enabled)} camera(s), " +
             $"workers [{string.Join(", ", config.Pool.Workers.Select(w => w.Device))}], model {model.Manifest.Name}");
-        if (NativeLibraries.Probe() is { } nativeError)
+        if (NativeLibraries.ProbeOpenCv() is { } openCvError)
         {
-            await Console.Error.WriteLineAsync(nativeError).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(openCvError).ConfigureAwait(false);
             return ExitCodes.NativeLibraryMissing;
         }
         string[] providers = OrtEnv.Instance().GetAvailableProviders();

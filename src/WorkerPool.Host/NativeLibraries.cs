@@ -24,20 +24,43 @@ internal static class NativeLibraries
     /// Loads ONNX Runtime and OpenCV's extern now, so a missing or broken native library stops the command at start
     /// with what to do, rather than failing later inside a worker or a camera thread. Returns the error, or null.
     /// </summary>
-    public static string? Probe()
+    public static string? Probe() => ProbeOnnxRuntime() ?? ProbeOpenCv();
+
+    /// <summary>
+    /// Creates ONNX Runtime's process-wide environment (so call it before anything else uses ONNX Runtime):
+    /// warnings and errors only in the log, and no usage telemetry from a device. Returns the error, or null.
+    /// </summary>
+    public static string? ProbeOnnxRuntime()
     {
-        try { _ = Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString(); }
+        try
+        {
+            var options = new Microsoft.ML.OnnxRuntime.EnvironmentCreationOptions { logLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+            var env = Microsoft.ML.OnnxRuntime.OrtEnv.CreateInstanceWithOptions(ref options);
+            env.DisableTelemetryEvents();
+            _ = env.GetVersionString();
+            return null;
+        }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException or BadImageFormatException
             or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
         {
             return $"ONNX Runtime ({Redirected(OnnxRuntimeVariable) ?? "bundled"}) does not load: {ex.GetBaseException().Message}" + Environment.NewLine +
                 $"  Set {OnnxRuntimeVariable} to a libonnxruntime.so built for this board (docs/JETSON.md).";
         }
+    }
+
+    /// <summary>Loads OpenCV's extern; returns the error, or null.</summary>
+    public static string? ProbeOpenCv()
+    {
         try { _ = OpenCvSharp.Cv2.GetVersionString(); }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException or BadImageFormatException)
         {
-            return $"OpenCV's native library OpenCvSharpExtern ({Redirected(OpenCvVariable) ?? "bundled"}) does not load: {ex.GetBaseException().Message}" + Environment.NewLine +
-                $"  linux-arm64 releases carry none: build it for the board (deploy-scripts/jetson/build-opencvsharp-extern.sh) and set {OpenCvVariable} (docs/JETSON.md).";
+            string library = Redirected(OpenCvVariable) ?? Path.Combine(AppContext.BaseDirectory, "libOpenCvSharpExtern.so");
+            string hint = File.Exists(library)
+                ? "  The file is there but does not load: it is not a library for this machine, or a library it links is missing (named above). " +
+                  "On Debian x64, deploy/install-deps.sh runtime installs what the bundled one needs; for ARM64 boards see docs/JETSON.md."
+                : $"  linux-arm64 releases carry none: build it for the board (deploy-scripts/jetson/build-opencvsharp-extern.sh) and set {OpenCvVariable} (docs/JETSON.md).";
+            return $"OpenCV's native library OpenCvSharpExtern ({Redirected(OpenCvVariable) ?? "bundled"}) does not load: {ex.GetBaseException().Message}" +
+                Environment.NewLine + hint;
         }
         return null;
     }

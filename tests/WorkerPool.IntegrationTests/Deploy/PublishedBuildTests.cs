@@ -48,7 +48,7 @@ public sealed class PublishedX64Tests(PublishX64Fixture published) : IClassFixtu
             Assert.Contains(published.Stdout, l => l.Contains(row, StringComparison.Ordinal));
         foreach (var file in new[] { "workerpool", "libonnxruntime.so", "libOpenCvSharpExtern.so", "models/yolox_nano.onnx", "VERSION",
                      "deploy/install.sh", "deploy/update.sh", "deploy/uninstall.sh", "deploy/systemd/workerpool.service", "deploy/config.json",
-                     "deploy/jetson/setup-jetson.sh" })
+                     "deploy/jetson/setup-jetson.sh", "deploy/install-deps.sh" })
             Assert.True(File.Exists(Path.Combine(published.Dir, file)), file + " is missing from the release");
     }
 

@@ -29,6 +29,20 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_PersistedRemoteConfigNoLongerValid_SaysSo_ButLeavesItWhereItIs()
+    {
+        string config = ConfigFiles.DeriveFromDemo(_dir, "run.json", _ => { });
+        File.WriteAllText(_dir.File("remote-config.json"), """{"version": 2, "overlay": {"pool": {"workers": [{"device": "cpu", "cores": [4000]}]}}}""");
+
+        var (code, stdout, stderr) = await HostProcess.RunAsync(TimeSpan.FromMinutes(2), "check", "--config", config);
+
+        Assert.True(code == 0, string.Join("\n", stderr));
+        Assert.Contains(stdout, l => l.StartsWith("notice: Remote config version 2 no longer validates", StringComparison.Ordinal));
+        Assert.True(File.Exists(_dir.File("remote-config.json")));
+        Assert.False(File.Exists(_dir.File("remote-config.json.discarded")));
+    }
+
+    [Fact]
     public async Task Check_InvalidConfig_ExitsTwoNamingTheField()
     {
         string config = ConfigFiles.DeriveFromDemo(_dir, "bad.json", c => c["thermal"] = new JsonObject { ["throttleCelsius"] = 500 });
