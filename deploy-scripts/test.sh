@@ -14,6 +14,8 @@ rm -rf "$results"
 mkdir -p "$results"
 dotnet build WorkerPool.sln -c Release -nologo -v q -clp:ErrorsOnly
 # The integration tests start the host through deploy-scripts/workerpool, which reuses this Release build.
+# Tests that load ONNX Runtime in-process: no telemetry uploader (the host turns it off itself).
+export ORT_DISABLE_TELEMETRY=1
 status=0
 for project in tests/WorkerPool.Tests tests/WorkerPool.IntegrationTests; do
   name="$(basename "$project")"

@@ -8,14 +8,22 @@ namespace WorkerPool.Host;
 /// Runtime (<c>WORKERPOOL_ONNXRUNTIME</c>) and an OpenCvSharp extern built against the board's OpenCV
 /// (<c>WORKERPOOL_OPENCVSHARP_EXTERN</c>). Both are set in <c>/etc/workerpool/workerpool.env</c> (docs/JETSON.md).
 /// </summary>
-internal static class NativeLibraries
+internal static partial class NativeLibraries
 {
     public const string OnnxRuntimeVariable = "WORKERPOOL_ONNXRUNTIME";
     public const string OpenCvVariable = "WORKERPOOL_OPENCVSHARP_EXTERN";
 
-    /// <summary>Installs the redirections; returns an error message when a variable names a file that is not there.</summary>
+    /// <summary>
+    /// Turns ONNX Runtime's usage telemetry off and installs the redirections; returns an error message when a
+    /// variable names a file that is not there. Call first, before anything loads a native library.
+    /// </summary>
     public static string? Configure()
     {
+        // ONNX Runtime starts a telemetry uploader (and keeps a device id and an event database under
+        // ~/.cache/Microsoft) when its environment is created, unless this variable is in the native environment.
+        // A device never sends usage data to a third party. Environment.SetEnvironmentVariable would not reach
+        // getenv() on Linux, so libc's setenv does it; it runs before any other thread of ours exists.
+        _ = setenv("ORT_DISABLE_TELEMETRY", "1", 0);
         return Redirect(typeof(Microsoft.ML.OnnxRuntime.OrtEnv).Assembly, "onnxruntime", OnnxRuntimeVariable)
             ?? Redirect(typeof(OpenCvSharp.Mat).Assembly, "OpenCvSharpExtern", OpenCvVariable);
     }
@@ -67,6 +75,9 @@ internal static class NativeLibraries
 
     /// <summary>The library path a variable redirects to, for the start-up log; null when not redirected.</summary>
     public static string? Redirected(string variable) => Environment.GetEnvironmentVariable(variable) is { Length: > 0 } p ? p : null;
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int setenv(string name, string value, int overwrite);
 
     private static string? Redirect(Assembly assembly, string name, string variable)
     {

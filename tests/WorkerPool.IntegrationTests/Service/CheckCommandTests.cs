@@ -43,6 +43,19 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task OnnxRuntimeTelemetry_IsOff_NothingIsKeptUnderHome()
+    {
+        string home = _dir.File("home");
+        Directory.CreateDirectory(home);
+        var (code, _, stderr) = await HostProcess.RunFileAsync(Repo.HostScript, new Dictionary<string, string> { ["HOME"] = home },
+            TimeSpan.FromMinutes(2), "check", "--config", Repo.DemoConfig);
+
+        Assert.True(code == 0, string.Join("\n", stderr));
+        Assert.Empty(Directory.GetFileSystemEntries(home)); // ONNX Runtime's uploader keeps a device id and events in ~/.cache when on
+        Assert.DoesNotContain(stderr, l => l.Contains("telemetry", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
     public async Task Check_InvalidConfig_ExitsTwoNamingTheField()
     {
         string config = ConfigFiles.DeriveFromDemo(_dir, "bad.json", c => c["thermal"] = new JsonObject { ["throttleCelsius"] = 500 });
