@@ -66,6 +66,8 @@ fi
 
 current="$(current_version)"
 if [ -n "$current" ] && [ "$current" != "$new" ]; then
+  # An earlier install may have stopped before enabling the service (a config that needed editing).
+  if [ "$start" = 1 ]; then service_ctl enable "$SERVICE"; fi
   say "$current is installed; updating to $new"
   args=(--root "${ROOT:-/}" --timeout "$timeout" "$src")
   exec "$here/update.sh" "${args[@]}"

@@ -143,6 +143,6 @@ internal static partial class Log
     [LoggerMessage(7023, LogLevel.Error, "Thermal throttling round failed")]
     public static partial void ThermalFailed(ILogger logger, Exception ex);
 
-    [LoggerMessage(7022, LogLevel.Warning, "Thermal throttling is on but no thermal zone matches '{Zone}' under {Root}; not throttling")]
-    public static partial void ThermalNoSensor(ILogger logger, string zone, string root);
+    [LoggerMessage(7022, LogLevel.Warning, "Thermal throttling is on but {Root} has no {What}; not throttling until it does")]
+    public static partial void ThermalNoSensor(ILogger logger, string root, string what);
 }

@@ -51,7 +51,7 @@ public sealed class ThermalGovernor(Func<ThermalOptions> options, TimeProvider t
         if (reading is null)
         {
             // Keep the current level: a sensor that vanished says nothing about whether the SoC cooled down.
-            if (!_warnedNoSensor) Log.ThermalNoSensor(logger, o.Zone ?? "*", o.SysfsRoot);
+            if (!_warnedNoSensor) Log.ThermalNoSensor(logger, o.SysfsRoot, o.Zone is null ? "readable thermal zone" : $"zone '{o.Zone}'");
             _warnedNoSensor = true;
             Celsius = null;
             return false;
