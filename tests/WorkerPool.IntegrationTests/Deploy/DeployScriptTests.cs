@@ -38,6 +38,22 @@ public sealed class DeployScriptTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Install_ThatStoppedForTheConfig_LeavesItLaidOut_AndTheNextInstallEnablesAndStartsIt()
+    {
+        var (code, stderr) = await _device.RunAsync("install.sh", "--timeout", "20", _device.FakeRelease("1.0.0+aaa", "refuse-config"));
+        Assert.Equal(1, code);
+        Assert.Contains("is installed but not started: fix", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("enable workerpool", _device.SystemctlCalls);
+
+        (code, stderr) = await _device.RunAsync("install.sh", "--timeout", "20", _device.FakeRelease("1.0.1+bbb", "healthy"));
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal("1.0.1+bbb", _device.CurrentVersion);
+        Assert.Contains("enable workerpool", _device.SystemctlCalls);
+        Assert.Contains("\"version\":\"1.0.1+bbb\"", _device.Health, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Update_ToAHealthyRelease_SwitchesToIt_KeepsThePrevious_AndPrunesOlderOnes()
     {
         await InstallAsync("1.0.0+aaa");
