@@ -86,7 +86,7 @@ if [ "$start" = 0 ]; then say "installed $version (not started: --no-start)"; ex
 marker="$(mktemp "${TMPDIR:-/tmp}/workerpool-install.XXXXXX")"
 trap 'rm -f "$marker"' EXIT
 service_ctl enable "$SERVICE"
-service_ctl restart "$SERVICE"
+restart_service
 if [ -n "${SYSTEMCTL:-}" ] || on_device; then
   wait_healthy "$version" "$timeout" "$marker" || die "$version did not report healthy within $timeout s (journalctl -u $SERVICE)"
   say "$version installed and healthy"

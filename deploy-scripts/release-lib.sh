@@ -39,6 +39,14 @@ service_ctl() {
   fi
 }
 
+# Restarts the service without waiting for it: whether it works is decided by wait_healthy, not by systemctl
+# (a failing start would otherwise end the script under `set -e` before it could roll back). The start-limit
+# counter is reset first, so a release that crash-looped does not keep the next one from starting.
+restart_service() {
+  service_ctl reset-failed "$SERVICE" 2>/dev/null || true
+  service_ctl restart "$SERVICE" --no-block || say "systemctl restart $SERVICE failed; waiting for health anyway"
+}
+
 # The version a release directory carries.
 release_version() {
   if [ ! -f "$1/VERSION" ] || [ ! -x "$1/workerpool" ]; then

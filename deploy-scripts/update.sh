@@ -38,7 +38,7 @@ say "switching from $previous to $version"
 switch_current "$version"
 install_unit "$version"
 service_ctl daemon-reload
-service_ctl restart "$SERVICE"
+restart_service
 if wait_healthy "$version" "$timeout" "$marker"; then
   say "$version is healthy; $previous stays in $RELEASES for a manual rollback"
   prune_releases "$previous"
@@ -50,7 +50,7 @@ touch "$marker"
 switch_current "$previous"
 install_unit "$previous"
 service_ctl daemon-reload
-service_ctl restart "$SERVICE"
+restart_service
 if wait_healthy "$previous" "$timeout" "$marker"; then
   say "rolled back: $previous is running and healthy again"
 else

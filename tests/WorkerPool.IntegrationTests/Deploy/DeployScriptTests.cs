@@ -27,7 +27,7 @@ public sealed class DeployScriptTests : IAsyncDisposable
         Assert.True(File.Exists(_device.Path("etc", "workerpool", "workerpool.env")));
         Assert.True(File.Exists(_device.Path("etc", "systemd", "system", "workerpool.service")));
         Assert.True(Directory.Exists(_device.Path("var", "lib", "workerpool")));
-        Assert.Equal(["daemon-reload", "enable workerpool", "restart workerpool"], _device.SystemctlCalls);
+        Assert.Equal(["daemon-reload", "enable workerpool", "reset-failed workerpool", "restart workerpool --no-block"], _device.SystemctlCalls);
         Assert.Contains("\"version\":\"1.0.0+aaa\"", _device.Health, StringComparison.Ordinal);
 
         File.WriteAllText(_device.Path("etc", "workerpool", "config.json"), "{ \"deviceId\": \"edited-on-site\" }\n");
@@ -81,7 +81,7 @@ public sealed class DeployScriptTests : IAsyncDisposable
         Assert.Equal("1.0.0+aaa", _device.CurrentVersion);
         Assert.Contains("\"version\":\"1.0.0+aaa\"", _device.Health, StringComparison.Ordinal);
         Assert.Equal(["1.0.0+aaa", "2.0.0+bad"], _device.Releases); // kept for a look at why
-        Assert.Equal(3, _device.SystemctlCalls.Count(c => c == "restart workerpool"));
+        Assert.Equal(3, _device.SystemctlCalls.Count(c => c == "restart workerpool --no-block"));
     }
 
     [Fact]
