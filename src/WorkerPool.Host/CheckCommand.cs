@@ -31,13 +31,12 @@ internal static class CheckCommand
             await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
             return ExitCodes.InvalidConfig;
         }
-        var errors = DeviceConfigValidator.Validate(config);
-        if (errors.Count > 0)
+        var errors = DeviceConfigValidator.Validate(config, out var model);
+        if (errors.Count > 0 || model is null)
         {
             await Console.Error.WriteLineAsync("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e))).ConfigureAwait(false);
             return ExitCodes.InvalidConfig;
         }
-        var model = ModelInspector.Resolve(config);
         Console.WriteLine($"config OK: device {config.DeviceId}, {config.Cameras.Count(c => c.Enabled)} camera(s), " +
             $"workers [{string.Join(", ", config.Pool.Workers.Select(w => w.Device))}], model {model.Manifest.Name}");
         if (NativeLibraries.ProbeOpenCv() is { } openCvError)
@@ -52,8 +51,7 @@ internal static class CheckCommand
         foreach (var worker in config.Pool.Workers)
         {
             if (!ExecutionDevice.TryParse(worker.Device, out var device)) continue; // the validator has already passed it
-            string needed = device.Kind switch { DeviceKind.Cuda => "CUDAExecutionProvider", DeviceKind.TensorRt => "TensorrtExecutionProvider", _ => "" };
-            if (needed.Length > 0 && !providers.Contains(needed))
+            if (device.ProviderName is { } needed && !providers.Contains(needed))
                 Console.WriteLine($"warning: {worker.Device} needs {needed}, which this ONNX Runtime lacks: that worker will run on the CPU");
         }
         return ExitCodes.Ok;

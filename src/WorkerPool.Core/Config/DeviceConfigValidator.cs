@@ -23,8 +23,14 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
     }
 
     /// <summary>Returns every error in the config (empty when valid), including model file checks.</summary>
-    public static List<ConfigError> Validate(DeviceConfig config, bool checkModel = true)
+    public static List<ConfigError> Validate(DeviceConfig config, bool checkModel = true) => Validate(config, checkModel, out _);
+
+    /// <summary>Returns every error in the config, with the checked model (null when the model was not checked or failed), so a caller need not check it twice.</summary>
+    public static List<ConfigError> Validate(DeviceConfig config, out ModelInfo? model) => Validate(config, checkModel: true, out model);
+
+    private static List<ConfigError> Validate(DeviceConfig config, bool checkModel, out ModelInfo? model)
     {
+        model = null;
         var errors = new List<ConfigError>();
         void Add(string path, string message) => errors.Add(new ConfigError(path, message));
 
@@ -53,7 +59,7 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
         }
 
         if (checkModel && config.Model is not null && !errors.Any(e => e.Path.StartsWith("model", StringComparison.Ordinal)))
-            ModelInspector.Check(config, errors);
+            model = ModelInspector.Check(config, errors);
         return errors;
     }
 

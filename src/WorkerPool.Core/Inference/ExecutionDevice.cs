@@ -30,6 +30,14 @@ public readonly record struct ExecutionDevice(DeviceKind Kind, int Index)
         }
     }
 
+    /// <summary>The ONNX Runtime execution provider this device needs; null for the CPU, which every build has.</summary>
+    public string? ProviderName => Kind switch
+    {
+        DeviceKind.Cuda => "CUDAExecutionProvider",
+        DeviceKind.TensorRt => "TensorrtExecutionProvider",
+        _ => null,
+    };
+
     /// <inheritdoc />
     public override string ToString() => Kind switch
     {

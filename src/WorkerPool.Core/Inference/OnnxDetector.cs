@@ -81,8 +81,7 @@ public sealed class OnnxDetector : IDetector
 
     private static (string Active, string? Fallback) AppendProvider(SessionOptions options, ExecutionDevice device, string? engineCachePath)
     {
-        if (device.Kind == DeviceKind.Cpu) return ("cpu", null);
-        string provider = device.Kind == DeviceKind.Cuda ? "CUDAExecutionProvider" : "TensorrtExecutionProvider";
+        if (device.ProviderName is not { } provider) return ("cpu", null);
         // The NuGet CPU build lists only the CPU provider; a JetPack build lists CUDA and TensorRT.
         if (!OrtEnv.Instance().GetAvailableProviders().Contains(provider))
             return ("cpu", $"{provider} is not in this ONNX Runtime build; running on CPU");

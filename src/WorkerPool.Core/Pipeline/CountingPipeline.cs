@@ -185,8 +185,8 @@ public sealed class CountingPipeline : IAsyncDisposable
     /// How long the workers may take to load their models: two minutes, or fifteen when a worker uses TensorRT,
     /// whose first start with a model builds an engine for minutes (the unit's TimeoutStartSec allows as much).
     /// </summary>
-    public static TimeSpan LoadTimeout(PoolOptions pool) =>
-        pool.Workers.Any(w => w.Device.StartsWith("tensorrt", StringComparison.Ordinal)) ? TimeSpan.FromMinutes(15) : TimeSpan.FromMinutes(2);
+    private static TimeSpan LoadTimeout(PoolOptions pool) =>
+        pool.Workers.Any(w => ExecutionDevice.TryParse(w.Device, out var d) && d.Kind == DeviceKind.TensorRt) ? TimeSpan.FromMinutes(15) : TimeSpan.FromMinutes(2);
 
     /// <summary>Loads the models (throws if a worker cannot) and starts the cameras.</summary>
     public void Start()
