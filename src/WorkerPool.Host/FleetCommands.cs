@@ -91,17 +91,8 @@ internal static class FleetCommands
         await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter($"{t.Root}/config/reported", MqttQualityOfServiceLevel.AtLeastOnce).Build(), token).ConfigureAwait(false);
         await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic($"{t.Root}/config/desired").WithPayload(desired.ToJsonString())
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag(true).Build(), token).ConfigureAwait(false);
-        try
-        {
-            string answer = await reported.Task.WaitAsync(t.Timeout, token).ConfigureAwait(false);
-            Console.WriteLine(answer);
-            return answer.Contains("\"status\":\"applied\"", StringComparison.Ordinal) ? ExitCodes.Ok : ExitCodes.Failure;
-        }
-        catch (TimeoutException)
-        {
-            await Console.Error.WriteLineAsync($"no answer from {t.Device} within {t.Timeout.TotalSeconds:0} s (it gets the retained config when it connects)").ConfigureAwait(false);
-            return ExitCodes.Failure;
-        }
+        return await PrintAnswerAsync(reported.Task, t, "\"status\":\"applied\"",
+            $"no answer from {t.Device} within {t.Timeout.TotalSeconds:0} s (it gets the retained config when it connects)", token).ConfigureAwait(false);
     }
 
     private static async Task<int> SendCommandAsync(Target t, string name, string argsJson, CancellationToken token)
@@ -123,15 +114,21 @@ internal static class FleetCommands
         await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic($"{t.Root}/cmd/{name}").WithPayload(request.ToJsonString())
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithResponseTopic(responseTopic)
             .WithCorrelationData(Guid.NewGuid().ToByteArray()).Build(), token).ConfigureAwait(false);
+        return await PrintAnswerAsync(reply.Task, t, "\"ok\":true", $"no reply from {t.Device} within {t.Timeout.TotalSeconds:0} s", token).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for the device's answer, prints it, and exits 0 only when it carries <paramref name="success"/>.</summary>
+    private static async Task<int> PrintAnswerAsync(Task<string> answer, Target t, string success, string timeoutMessage, CancellationToken token)
+    {
         try
         {
-            string answer = await reply.Task.WaitAsync(t.Timeout, token).ConfigureAwait(false);
-            Console.WriteLine(answer);
-            return answer.Contains("\"ok\":true", StringComparison.Ordinal) ? ExitCodes.Ok : ExitCodes.Failure;
+            string text = await answer.WaitAsync(t.Timeout, token).ConfigureAwait(false);
+            Console.WriteLine(text);
+            return text.Contains(success, StringComparison.Ordinal) ? ExitCodes.Ok : ExitCodes.Failure;
         }
         catch (TimeoutException)
         {
-            await Console.Error.WriteLineAsync($"no reply from {t.Device} within {t.Timeout.TotalSeconds:0} s").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(timeoutMessage).ConfigureAwait(false);
             return ExitCodes.Failure;
         }
     }

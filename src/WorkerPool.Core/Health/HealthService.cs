@@ -15,7 +15,6 @@ public sealed class HealthService(HealthMonitor monitor, Func<PipelineSnapshot> 
     /// <summary>How often an unchanged verdict is written again (a fresh time shows the service alive; writing every round would wear an SD card).</summary>
     public static readonly TimeSpan RewriteEvery = TimeSpan.FromSeconds(30);
 
-    private HealthState? _logged;
     private HealthReport? _written;
     private long _writtenAt;
 
@@ -26,11 +25,11 @@ public sealed class HealthService(HealthMonitor monitor, Func<PipelineSnapshot> 
     public HealthReport Check()
     {
         var report = monitor.Evaluate(snapshot());
-        if (report.State != _logged)
+        // The last verdict written is the last one judged (a changed one is always written), so it also tells when to log.
+        if (report.State != _written?.State)
         {
             if (report.State is HealthState.Healthy) Log.HealthRecovered(logger, "healthy");
             else Log.HealthChanged(logger, report.State.ToString().ToLowerInvariant(), report.Reason ?? "-");
-            _logged = report.State;
         }
         watchdog.Report(report);
         led.Pattern = StatusLed.Choose(report.State, online(), outboxFailing());

@@ -36,11 +36,10 @@ public sealed class StatusLed(ILedLine? line, TimeProvider time, ILogger? logger
     public static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(125);
 
     private readonly long _start = time.GetTimestamp();
-    private LedPattern _pattern = LedPattern.Off;
     private bool? _lit;
 
     /// <summary>The pattern shown now.</summary>
-    public LedPattern Pattern { get => _pattern; set => _pattern = value; }
+    public LedPattern Pattern { get; set; } = LedPattern.Off;
 
     /// <summary>False when there is no LED (none configured, or no GPIO chip): everything is a no-op.</summary>
     public bool Present => line is not null;
@@ -68,7 +67,7 @@ public sealed class StatusLed(ILedLine? line, TimeProvider time, ILogger? logger
     public void Tick()
     {
         if (line is null) return;
-        bool lit = IsLit(_pattern, time.GetElapsedTime(_start));
+        bool lit = IsLit(Pattern, time.GetElapsedTime(_start));
         if (_lit == lit) return;
         try
         {
