@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
@@ -20,14 +19,7 @@ public sealed class HealthAndThermalTests : IDisposable
         _dir.Dispose();
     }
 
-    private void Temperature(double celsius)
-    {
-        string zone = Path.Combine(_dir.Path, "thermal", "thermal_zone0");
-        Directory.CreateDirectory(zone);
-        File.WriteAllText(Path.Combine(zone, "type"), "CPU-therm\n");
-        File.WriteAllText(Path.Combine(zone, "temp.tmp"), ((long)(celsius * 1000)).ToString(CultureInfo.InvariantCulture) + "\n");
-        File.Move(Path.Combine(zone, "temp.tmp"), Path.Combine(zone, "temp"), overwrite: true);
-    }
+    private void Temperature(double celsius) => FakeThermalZones.Write(Path.Combine(_dir.Path, "thermal"), "thermal_zone0", "CPU-therm", celsius);
 
     [Fact]
     public async Task HotSoc_LowersCameraSamplingStepwise_ReportsItInTheHeartbeat_AndRestoresWhenCool_GpuFallbackReportedToo()

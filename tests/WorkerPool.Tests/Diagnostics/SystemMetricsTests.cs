@@ -6,13 +6,7 @@ public sealed class SystemMetricsTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "sysfs-" + Guid.NewGuid().ToString("N")[..8]);
 
-    private void Zone(string name, string? type, string? temp)
-    {
-        string dir = Path.Combine(_root, "thermal", name);
-        Directory.CreateDirectory(dir);
-        if (type is not null) File.WriteAllText(Path.Combine(dir, "type"), type + "\n");
-        if (temp is not null) File.WriteAllText(Path.Combine(dir, "temp"), temp + "\n");
-    }
+    private void Zone(string name, string? type, string? temp) => FakeThermalZones.Write(Path.Combine(_root, "thermal"), name, type, temp);
 
     [Fact]
     public void Temperatures_FakeJetsonTree_ReadsEveryValidZoneAndSkipsBrokenOnes()

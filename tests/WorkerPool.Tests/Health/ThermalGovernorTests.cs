@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Time.Testing;
-using WorkerPool.Capture;
 using WorkerPool.Config;
 using WorkerPool.Diagnostics;
 using WorkerPool.Gate;
@@ -24,13 +23,7 @@ public sealed class ThermalGovernorTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private void Zone(string name, string type, double celsius)
-    {
-        string dir = Path.Combine(_root, name);
-        Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "type"), type + "\n");
-        File.WriteAllText(Path.Combine(dir, "temp"), ((long)(celsius * 1000)).ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
-    }
+    private void Zone(string name, string type, double celsius) => FakeThermalZones.Write(_root, name, type, celsius);
 
     private ThermalGovernor Governor() => new(() => _options, _time, _logger);
 
