@@ -33,16 +33,24 @@ fi
 if [ "$profile" != runtime ]; then
   command -v dotnet >/dev/null || { echo "install-deps: the .NET 10 SDK (dotnet) is required and not on PATH" >&2; exit 1; }
 fi
-if [ "$profile" = test ] && [ ! -e /usr/lib/aarch64-linux-gnu/libstdc++.so.6 ] && [ -r /etc/debian_version ] \
-    && ! grep -qi ubuntu /etc/os-release 2>/dev/null; then
-  # The ARM64 build runs here under qemu-user with Debian's arm64 C and C++ runtimes (multiarch). Best effort: the
-  # test that needs them is skipped without them (Ubuntu keeps arm64 packages on another mirror).
+arm64_ready() { [ -e /usr/lib/aarch64-linux-gnu/libstdc++.so.6 ] && [ -e /usr/lib/aarch64-linux-gnu/libssl.so.3 ]; }
+if [ "$profile" = test ] && ! arm64_ready && [ -r /etc/debian_version ] && ! grep -qi ubuntu /etc/os-release 2>/dev/null; then
+  # The ARM64 build runs here under qemu-user with Debian's arm64 C and C++ runtimes (multiarch), and OpenSSL, which
+  # .NET's SHA-256 (the model check) loads. Best effort: the test that needs them is skipped without them (Ubuntu
+  # keeps arm64 packages on another mirror).
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  echo "install-deps: adding the arm64 C/C++ runtime for the qemu test" >&2
-  if ! { $sudo dpkg --add-architecture arm64 && $sudo apt-get update -qq >/dev/null \
-      && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends libc6:arm64 libstdc++6:arm64 >/dev/null; }; then
-    echo "install-deps: arm64 runtime not installed; the qemu test will be skipped" >&2
-    # Leave apt as it was, so later installs do not trip over a foreign architecture the mirrors lack.
+  echo "install-deps: adding the arm64 C/C++ runtime and OpenSSL for the qemu test" >&2
+  if ! { $sudo dpkg --add-architecture arm64 && $sudo apt-get update -qq >/dev/null; }; then
+    echo "install-deps: arm64 packages unavailable; the qemu test will be skipped" >&2
     $sudo dpkg --remove-architecture arm64 2>/dev/null || true
+  else
+    # Debian 13 renamed OpenSSL's library package for the 64-bit time_t transition.
+    ssl=libssl3:arm64
+    if apt-cache show libssl3t64:arm64 >/dev/null 2>&1; then ssl=libssl3t64:arm64; fi
+    if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends libc6:arm64 libstdc++6:arm64 "$ssl" >/dev/null; then
+      echo "install-deps: arm64 runtime not installed; the qemu test will be skipped" >&2
+      # Leave apt as it was, so later installs do not trip over a foreign architecture the mirrors lack.
+      if ! dpkg -l | grep -q ':arm64'; then $sudo dpkg --remove-architecture arm64 2>/dev/null || true; fi
+    fi
   fi
 fi

@@ -115,6 +115,9 @@ public sealed partial class ServiceProcessTests : IDisposable
 
         host.Signal(SigTerm);
         Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        // The host got its PUBACK before it exited; the broker's copy to the watcher may still be on its way.
+        await watcher.WaitForAsync(m => m.LastOrDefault(x => x.Topic.EndsWith("/status", StringComparison.Ordinal))?.Json.GetProperty("state").GetString() == "offline",
+            TimeSpan.FromSeconds(10), "offline status");
         var status = watcher.Messages.Last(x => x.Topic.EndsWith("/status", StringComparison.Ordinal)).Json;
         Assert.Equal("offline", status.GetProperty("state").GetString());
         Assert.Equal("shutdown", status.GetProperty("reason").GetString());
