@@ -38,6 +38,7 @@ public sealed class CameraReader : IAsyncDisposable
     private readonly IFrameSourceFactory _factory;
     private readonly FramePool _frames;
     private readonly FrameGate _gate;
+    private readonly MediaTimeline _timeline;
     private readonly bool _realtime;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -54,15 +55,17 @@ public sealed class CameraReader : IAsyncDisposable
     private int _recentCount, _recentNext;
 
     /// <summary>Creates a reader; <see cref="Start"/> begins reading.</summary>
+    /// <param name="timeline">The camera's media clock, shared by every reader the camera gets (restarts, new URLs).</param>
     /// <param name="realtime">Play files at their own frame rate, like a live camera (run mode); false reads as fast as the gate takes frames (replay).</param>
     public CameraReader(CameraOptions camera, CameraUri uri, IFrameSourceFactory factory, FramePool frames, FrameGate gate,
-        bool realtime, TimeProvider time, ILogger logger)
+        MediaTimeline timeline, bool realtime, TimeProvider time, ILogger logger)
     {
         _camera = camera;
         _uri = uri;
         _factory = factory;
         _frames = frames;
         _gate = gate;
+        _timeline = timeline;
         _realtime = realtime;
         _time = time;
         _logger = logger;
@@ -149,6 +152,8 @@ public sealed class CameraReader : IAsyncDisposable
         using var source = _factory.Open(_uri, _camera);
         _width = source.Width;
         _height = source.Height;
+        // The source counts from 0 again; the camera's timeline goes on from where the last session left it.
+        _timeline.BeginSession(source.Fps > 0 ? 1 / source.Fps : 0.04, _realtime);
         long delivered = 0;
         long playStart = _time.GetTimestamp();
         double loopOffset = 0;
@@ -201,14 +206,14 @@ public sealed class CameraReader : IAsyncDisposable
                     _lastError = null;
                     Log.CameraConnected(_logger, _camera.Id, _uri.Kind.ToString(), frame.Image.Width, frame.Image.Height);
                 }
-                double media = loopOffset + source.PositionSeconds;
+                double media = loopOffset + source.PositionSeconds; // seconds into this session
                 if (_realtime && source.CanRewind) Pace(playStart, media, token);
                 // Only on request, once: no per-frame copy.
                 if (Volatile.Read(ref _snapshot) is { } wanted && Interlocked.CompareExchange(ref _snapshot, null, wanted) == wanted)
                     wanted.TrySetResult(frame.Image.Clone());
                 frame.Sequence = _sequence++;
                 frame.CaptureTime = _time.GetUtcNow();
-                frame.MediaSeconds = media;
+                frame.MediaSeconds = _timeline.Stamp(media);
                 Interlocked.Increment(ref _read);
                 NoteFrameTime(_time.GetElapsedTime(playStart).TotalSeconds);
                 if (_gate.Offer(frame, token)) frame = null; // the queue owns it now

@@ -28,7 +28,7 @@ public sealed class Frame
     /// <summary>Wall-clock time of capture.</summary>
     public DateTimeOffset CaptureTime { get; internal set; }
 
-    /// <summary>Position in the source video in seconds (files), else seconds since the camera started.</summary>
+    /// <summary>Seconds on the camera's <see cref="MediaTimeline"/>: the source's own media time, continued across its sessions.</summary>
     public double MediaSeconds { get; internal set; }
 
     /// <summary>Hands the frame back to its camera's pool.</summary>

@@ -20,9 +20,13 @@ public enum HealthState
 /// <summary>One health verdict and why.</summary>
 public sealed record HealthReport(HealthState State, string? Reason);
 
+/// <summary>One camera as health sees it: its state and how many frames it read and admitted so far.</summary>
+/// <param name="TargetFps">Sampling rate into inference now (0 = every frame).</param>
+public sealed record CameraSnapshot(string Id, CameraState State, long FramesRead, long FramesAdmitted, double TargetFps);
+
 /// <summary>The pipeline figures health is judged from, taken at one moment.</summary>
 public sealed record PipelineSnapshot(bool Running, long InferencesDone, long FramesAdmitted, int QueueDepth,
-    IReadOnlyList<(string Id, CameraState State)> Cameras, bool Reconfiguring = false)
+    IReadOnlyList<CameraSnapshot> Cameras, bool Reconfiguring = false)
 {
     /// <summary>No pipeline (not started, or being rebuilt after a failure).</summary>
     public static readonly PipelineSnapshot None = new(false, 0, 0, 0, []);
@@ -37,17 +41,18 @@ public sealed record PipelineSnapshot(bool Running, long InferencesDone, long Fr
         if (pipeline is null) return None;
         long done = 0;
         foreach (var w in pipeline.Pool.Status()) done += w.Metrics.Processed + w.Metrics.Failed;
-        long admitted = 0;
-        foreach (var gate in pipeline.Gates.Values) admitted += gate.Admitted;
-        var cameras = pipeline.CameraStatus().Select(c => (c.Id, c.State)).ToArray();
-        return new PipelineSnapshot(true, done, admitted, pipeline.Pool.QueueDepth, cameras);
+        var cameras = pipeline.CameraStatus().Select(c => new CameraSnapshot(c.Id, c.State, c.FramesRead, c.FramesAdmitted,
+            pipeline.Gates.TryGetValue(c.Id, out var gate) ? gate.Fps : 0)).ToArray();
+        return new PipelineSnapshot(true, done, cameras.Sum(c => c.FramesAdmitted), pipeline.Pool.QueueDepth, cameras);
     }
 }
 
 /// <summary>
 /// Judges health from successive pipeline snapshots. A pool is stalled when it finished no inference for
 /// <see cref="HealthOptions.StallSeconds"/> although frames were waiting or being admitted; that is the one state a
-/// restart fixes, so it is the one that starves the watchdog. A dead camera only degrades (the reader reconnects by itself).
+/// restart fixes, so it is the one that starves the watchdog. A dead camera only degrades (the reader reconnects by
+/// itself), and so does a connected camera that admits no frame into inference: it would count nothing while it
+/// looked fine.
 /// </summary>
 public sealed class HealthMonitor(Func<HealthOptions> options, TimeProvider time)
 {
@@ -55,6 +60,7 @@ public sealed class HealthMonitor(Func<HealthOptions> options, TimeProvider time
     private long _progressAt;
     private bool _waiting;
     private readonly Dictionary<string, long> _downSince = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Admitted, long Since)> _lastAdmit = new(StringComparer.Ordinal);
 
     /// <summary>The latest verdict.</summary>
     public HealthReport Current { get; private set; } = new(HealthState.Starting, "starting");
@@ -91,15 +97,39 @@ public sealed class HealthMonitor(Func<HealthOptions> options, TimeProvider time
             return Current = new(HealthState.Unhealthy, $"inference pool finished nothing for {idle.TotalSeconds:0} s with frames waiting");
 
         var down = new List<string>();
-        foreach (var (id, state) in s.Cameras)
+        var blind = new List<string>();
+        foreach (var c in s.Cameras)
         {
-            if (state is CameraState.Connected or CameraState.Ended or CameraState.Stopped) { _downSince.Remove(id); continue; }
-            if (!_downSince.TryGetValue(id, out long since)) _downSince[id] = since = now;
-            if (time.GetElapsedTime(since, now).TotalSeconds >= o.CameraDownSeconds) down.Add(id);
+            if (c.State is CameraState.Connected or CameraState.Ended or CameraState.Stopped) _downSince.Remove(c.Id);
+            else
+            {
+                if (!_downSince.TryGetValue(c.Id, out long since)) _downSince[c.Id] = since = now;
+                if (time.GetElapsedTime(since, now).TotalSeconds >= o.CameraDownSeconds) down.Add(c.Id);
+            }
+            if (IsBlind(c, now, o)) blind.Add(c.Id);
         }
         foreach (var gone in _downSince.Keys.Except(s.Cameras.Select(c => c.Id)).ToArray()) _downSince.Remove(gone);
-        if (down.Count > 0)
-            return Current = new(HealthState.Degraded, $"camera{(down.Count > 1 ? "s" : "")} {string.Join(", ", down)} down for {o.CameraDownSeconds}+ s");
+        foreach (var gone in _lastAdmit.Keys.Except(s.Cameras.Select(c => c.Id)).ToArray()) _lastAdmit.Remove(gone);
+        var reasons = new List<string>();
+        if (down.Count > 0) reasons.Add($"camera{(down.Count > 1 ? "s" : "")} {string.Join(", ", down)} down for {o.CameraDownSeconds}+ s");
+        if (blind.Count > 0) reasons.Add($"camera{(blind.Count > 1 ? "s" : "")} {string.Join(", ", blind)} connected but admitted no frame for {o.CameraDownSeconds}+ s");
+        if (reasons.Count > 0) return Current = new(HealthState.Degraded, string.Join("; ", reasons));
         return Current = new(HealthState.Healthy, null);
+    }
+
+    /// <summary>
+    /// True when a connected camera has admitted no frame for <see cref="HealthOptions.CameraDownSeconds"/> (or
+    /// three of its sampling intervals, when it is sampled slower than that).
+    /// </summary>
+    private bool IsBlind(CameraSnapshot c, long now, HealthOptions o)
+    {
+        if (c.State != CameraState.Connected || !_lastAdmit.TryGetValue(c.Id, out var last) || last.Admitted != c.FramesAdmitted)
+        {
+            // Not connected, first seen, or admitting: its clock starts (again) now.
+            _lastAdmit[c.Id] = (c.FramesAdmitted, now);
+            return false;
+        }
+        double limit = c.TargetFps > 0 ? Math.Max(o.CameraDownSeconds, 3 / c.TargetFps) : o.CameraDownSeconds;
+        return time.GetElapsedTime(last.Since, now).TotalSeconds >= limit;
     }
 }

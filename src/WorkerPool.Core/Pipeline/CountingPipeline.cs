@@ -67,7 +67,8 @@ public sealed class CountingPipeline : IAsyncDisposable
             _framePools.Add(frames);
             var gate = new FrameGate(camera.Id, camera.Fps, _queue);
             _gates[camera.Id] = gate;
-            _newReader[camera.Id] = (c, u) => new CameraReader(c, u, sources, frames, gate, realtime: mode == PipelineMode.Live, time, captureLogger);
+            var timeline = new MediaTimeline(time);
+            _newReader[camera.Id] = (c, u) => new CameraReader(c, u, sources, frames, gate, timeline, realtime: mode == PipelineMode.Live, time, captureLogger);
             _sources[camera.Id] = (camera, uri);
             _readers.Add(_newReader[camera.Id](camera, uri));
         }

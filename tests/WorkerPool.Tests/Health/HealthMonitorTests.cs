@@ -11,8 +11,8 @@ public sealed class HealthMonitorTests
     private readonly HealthOptions _options = new() { StallSeconds = 60, CameraDownSeconds = 30 };
     private HealthMonitor Monitor() => new(() => _options, _time);
 
-    private static PipelineSnapshot Snap(long done, long admitted, int queue, CameraState camera = CameraState.Connected) =>
-        new(true, done, admitted, queue, [("cam", camera)]);
+    private static PipelineSnapshot Snap(long done, long admitted, int queue, CameraState camera = CameraState.Connected, long read = 0, double fps = 5) =>
+        new(true, done, admitted, queue, [new CameraSnapshot("cam", camera, read, admitted, fps)]);
 
     [Fact]
     public void NoPipeline_IsUnhealthy()
@@ -52,11 +52,44 @@ public sealed class HealthMonitorTests
     [Fact]
     public void IdlePoolWithNothingToDo_IsNotStalled()
     {
-        // A camera that delivers nothing leaves the pool idle: that is not a reason to restart the service.
+        // A camera that delivers nothing leaves the pool idle: that is not a reason to restart the service (it is
+        // one to say the camera counts nothing, below).
         var monitor = Monitor();
         monitor.Evaluate(Snap(100, 100, 0));
         _time.Advance(TimeSpan.FromMinutes(10));
-        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Snap(100, 100, 0)).State);
+        var report = monitor.Evaluate(Snap(100, 100, 0));
+        Assert.NotEqual(HealthState.Unhealthy, report.State);
+        Assert.DoesNotContain("inference pool", report.Reason ?? "", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ConnectedCameraReadingFramesButAdmittingNone_IsDegraded_UntilItAdmitsAgain()
+    {
+        var monitor = Monitor();
+        long read = 0;
+        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Snap(50, 50, 0, read: read += 250)).State);
+        for (int i = 0; i < 14; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(2));
+            Assert.Equal(HealthState.Healthy, monitor.Evaluate(Snap(50, 50, 0, read: read += 50)).State);
+        }
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var blind = monitor.Evaluate(Snap(50, 50, 0, read: read += 50));
+        Assert.Equal(HealthState.Degraded, blind.State);
+        Assert.Equal("camera cam connected but admitted no frame for 30+ s", blind.Reason);
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Snap(60, 60, 0, read: read += 50)).State);
+    }
+
+    [Fact]
+    public void CameraSampledSlowerThanTheLimit_IsNotBlindBetweenItsFrames()
+    {
+        // One frame a minute is admitted once a minute: that is its schedule, not a fault.
+        var monitor = Monitor();
+        monitor.Evaluate(Snap(1, 1, 0, read: 10, fps: 1.0 / 60));
+        _time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Snap(1, 1, 0, read: 600, fps: 1.0 / 60)).State);
     }
 
     [Fact]
