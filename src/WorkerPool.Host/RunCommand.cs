@@ -111,7 +111,12 @@ internal static class RunCommand
             var outbox = sp.GetRequiredService<CountOutbox>();
             var time = sp.GetRequiredService<TimeProvider>();
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Health");
-            return new HealthService(sp.GetRequiredService<HealthMonitor>(), () => PipelineSnapshot.Of(pipeline),
+            PipelineSnapshot Snapshot()
+            {
+                var o = outbox.Stats();
+                return PipelineSnapshot.Of(pipeline) with { OutboxError = o.LastError, OutboxStuckSeconds = o.StuckSeconds };
+            }
+            return new HealthService(sp.GetRequiredService<HealthMonitor>(), Snapshot,
                 SystemdWatchdog.FromEnvironment(new SystemdNotifier()), StatusLed.Open(config.StatusLed, time, logger),
                 () => !config.Mqtt.Enabled || mqtt.IsConnected, () => outbox.Stats().LastError is not null,
                 config.ResolvePath(config.Health.File ?? Path.Combine(config.DataDirectory, "health.json")), FullVersion(), time, logger);

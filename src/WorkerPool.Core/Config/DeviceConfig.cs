@@ -217,6 +217,9 @@ public sealed class OutboxOptions
 
     /// <summary>Below this much free disk, records are held in memory instead of written (a full disk must not break the database).</summary>
     public long MinFreeBytes { get; set; } = 4L * 1024 * 1024;
+
+    /// <summary>Most records held in memory while storage fails; beyond it the oldest are lost (each leaves a seq gap and is counted).</summary>
+    public int MaxPendingInMemory { get; set; } = 10_000;
 }
 
 /// <summary>The MQTT broker and what the device publishes to it.</summary>

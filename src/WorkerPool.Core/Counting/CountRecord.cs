@@ -35,6 +35,12 @@ public sealed class CountRecord
 
     /// <summary>Occupancy per zone id.</summary>
     public Dictionary<string, ZoneOccupancy> Zones { get; set; } = [];
+
+    /// <summary>
+    /// False when the device's clock was not synchronised (no NTP yet, a board without a real-time clock) when the
+    /// window closed: its window times may be wrong by as much as the clock was.
+    /// </summary>
+    public bool ClockSynced { get; set; } = true;
 }
 
 /// <summary>Crossings of one line.</summary>

@@ -65,8 +65,29 @@ internal static partial class Log
     [LoggerMessage(4002, LogLevel.Warning, "Outbox retention dropped {ByAge} record(s) by age and {BySize} by count/size limits ({Total} dropped in all)")]
     public static partial void OutboxRetentionDropped(ILogger logger, long byAge, long bySize, long total);
 
-    [LoggerMessage(4003, LogLevel.Error, "Outbox memory buffer full: record {MessageId} of camera {CameraId} was lost")]
-    public static partial void OutboxPendingOverflow(ILogger logger, string cameraId, string messageId);
+    [LoggerMessage(4003, LogLevel.Error, "Outbox memory buffer full: record {CameraId} seq {Seq} was lost ({Lost} lost before storage in all)")]
+    public static partial void OutboxPendingOverflow(ILogger logger, string cameraId, long seq, long lost);
+
+    [LoggerMessage(4006, LogLevel.Error, "{Count} record(s) of camera {CameraId} (seq {From} to {To}) were held in memory when the service last stopped and are lost")]
+    public static partial void OutboxLostAtStart(ILogger logger, long count, string cameraId, long from, long to);
+
+    [LoggerMessage(4007, LogLevel.Error, "{Count} record(s) could not be stored before the service stopped; they are lost (counted at the next start)")]
+    public static partial void OutboxLostAtStop(ILogger logger, int count);
+
+    [LoggerMessage(4012, LogLevel.Error, "Outbox storage has not answered for 10 s; closing without it (records held in memory are counted lost at the next start)")]
+    public static partial void OutboxStuckAtStop(ILogger logger);
+
+    [LoggerMessage(4008, LogLevel.Warning, "Outbox cannot be read or cleaned up: {Error}; publishing waits until it can")]
+    public static partial void OutboxReadFailed(ILogger logger, string error);
+
+    [LoggerMessage(4009, LogLevel.Information, "Outbox storage can be read again")]
+    public static partial void OutboxReadable(ILogger logger);
+
+    [LoggerMessage(4010, LogLevel.Information, "Outbox storage works again: {Stored} held record(s) stored")]
+    public static partial void OutboxRecovered(ILogger logger, int stored);
+
+    [LoggerMessage(4011, LogLevel.Warning, "Outbox sequence ledger not written; a record lost from memory now could leave no gap")]
+    public static partial void OutboxLedgerFailed(ILogger logger, Exception ex);
 
     [LoggerMessage(4005, LogLevel.Warning, "Outbox records are committed but could not be forced to disk; a power cut now could lose them")]
     public static partial void OutboxSyncFailed(ILogger logger, Exception ex);

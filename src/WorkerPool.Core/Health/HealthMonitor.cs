@@ -11,7 +11,7 @@ public enum HealthState
     Starting,
     /// <summary>Counting: inference makes progress and every camera delivers.</summary>
     Healthy,
-    /// <summary>Counting, but a camera has been down for a while; restarting the service would not help.</summary>
+    /// <summary>Counting, but a camera has been down for a while, counts nothing, or the outbox cannot store; restarting the service would not help.</summary>
     Degraded,
     /// <summary>Not counting: no pipeline, or the inference pool finished nothing while frames waited. The watchdog stops being fed.</summary>
     Unhealthy,
@@ -25,8 +25,10 @@ public sealed record HealthReport(HealthState State, string? Reason);
 public sealed record CameraSnapshot(string Id, CameraState State, long FramesRead, long FramesAdmitted, double TargetFps);
 
 /// <summary>The pipeline figures health is judged from, taken at one moment.</summary>
+/// <param name="OutboxError">Why the outbox cannot store or read records now, or null when it can.</param>
+/// <param name="OutboxStuckSeconds">How long a storage call of the outbox has not returned (0 normally).</param>
 public sealed record PipelineSnapshot(bool Running, long InferencesDone, long FramesAdmitted, int QueueDepth,
-    IReadOnlyList<CameraSnapshot> Cameras, bool Reconfiguring = false)
+    IReadOnlyList<CameraSnapshot> Cameras, bool Reconfiguring = false, string? OutboxError = null, double OutboxStuckSeconds = 0)
 {
     /// <summary>No pipeline (not started, or being rebuilt after a failure).</summary>
     public static readonly PipelineSnapshot None = new(false, 0, 0, 0, []);
@@ -96,6 +98,10 @@ public sealed class HealthMonitor(Func<HealthOptions> options, TimeProvider time
         if (_waiting && idle.TotalSeconds >= o.StallSeconds)
             return Current = new(HealthState.Unhealthy, $"inference pool finished nothing for {idle.TotalSeconds:0} s with frames waiting");
 
+        // A store that stopped answering holds up counting itself (the window that closes waits for it): restart.
+        if (s.OutboxStuckSeconds >= o.StallSeconds)
+            return Current = new(HealthState.Unhealthy, $"outbox storage has not answered for {s.OutboxStuckSeconds:0} s");
+
         var down = new List<string>();
         var blind = new List<string>();
         foreach (var c in s.Cameras)
@@ -111,6 +117,8 @@ public sealed class HealthMonitor(Func<HealthOptions> options, TimeProvider time
         foreach (var gone in _downSince.Keys.Except(s.Cameras.Select(c => c.Id)).ToArray()) _downSince.Remove(gone);
         foreach (var gone in _lastAdmit.Keys.Except(s.Cameras.Select(c => c.Id)).ToArray()) _lastAdmit.Remove(gone);
         var reasons = new List<string>();
+        // Counting goes on and records wait in memory; a restart would not free the disk (and would lose them).
+        if (s.OutboxError is not null) reasons.Add("outbox failing: " + s.OutboxError);
         if (down.Count > 0) reasons.Add($"camera{(down.Count > 1 ? "s" : "")} {string.Join(", ", down)} down for {o.CameraDownSeconds}+ s");
         if (blind.Count > 0) reasons.Add($"camera{(blind.Count > 1 ? "s" : "")} {string.Join(", ", blind)} connected but admitted no frame for {o.CameraDownSeconds}+ s");
         if (reasons.Count > 0) return Current = new(HealthState.Degraded, string.Join("; ", reasons));

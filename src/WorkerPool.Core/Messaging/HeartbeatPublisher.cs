@@ -16,7 +16,7 @@ namespace WorkerPool.Messaging;
 /// </summary>
 public sealed class HeartbeatPublisher(DeviceConfig config, MqttConnection connection, CountOutbox outbox, OutboxPublisher publisher,
     PipelineService pipeline, SystemMetrics system, string version, Func<string> configVersion, TimeProvider time, ILogger logger,
-    HealthMonitor? health = null, ThermalGovernor? thermal = null)
+    HealthMonitor? health = null, ThermalGovernor? thermal = null, IHostClock? clock = null)
 {
     private readonly string _outboxPath = config.ResolvePath(config.Outbox.Path);
 
@@ -73,9 +73,10 @@ public sealed class HeartbeatPublisher(DeviceConfig config, MqttConnection conne
             new SystemPayload(system.Load1(), Environment.ProcessorCount, Environment.WorkingSet, SystemMetrics.DiskFree(_outboxPath),
                 system.Temperatures().Select(t => new TemperaturePayload(t.Zone, t.Type, t.Celsius)).ToArray()),
             cameras, workers, running?.Pool.QueueDepth ?? 0,
-            new OutboxPayload(o.Backlog, o.OldestAgeSeconds, o.Bytes, o.DroppedByRetention, o.PendingInMemory, o.LastError, o.Quarantined),
+            new OutboxPayload(o.Backlog, o.OldestAgeSeconds, o.Bytes, o.DroppedByRetention, o.PendingInMemory, o.LostUnstored, o.LastError, o.Quarantined),
             publisher.LastPublishAt,
             new HealthPayload((health?.Current.State ?? HealthState.Starting).ToString().ToLowerInvariant(), health?.Current.Reason),
-            new ThermalPayload(thermal?.Celsius, thermal?.Zone, pipeline.Config.Thermal.ThrottleCelsius, thermal?.Level ?? 0, thermal?.Percent ?? 100));
+            new ThermalPayload(thermal?.Celsius, thermal?.Zone, pipeline.Config.Thermal.ThrottleCelsius, thermal?.Level ?? 0, thermal?.Percent ?? 100),
+            new ClockPayload((clock ?? LinuxHostClock.Instance).Synchronized));
     }
 }

@@ -26,7 +26,11 @@ public sealed record HeartbeatPayload(
     OutboxPayload Outbox,
     DateTimeOffset? LastPublishAt,
     HealthPayload Health,
-    ThermalPayload Thermal);
+    ThermalPayload Thermal,
+    ClockPayload Clock);
+
+/// <summary>The device's wall clock: count windows closed while it is not synchronised carry <c>clockSynced: false</c>.</summary>
+public sealed record ClockPayload(bool Synchronized);
 
 /// <summary>The health verdict (the same one the watchdog, the health file and the status LED follow).</summary>
 public sealed record HealthPayload(
@@ -79,13 +83,14 @@ public sealed record WorkerPayload(
     double LatencyP50Ms,
     double LatencyP99Ms);
 
-/// <summary>The store-and-forward backlog.</summary>
+/// <summary>The store-and-forward backlog, and every record that will never arrive.</summary>
 public sealed record OutboxPayload(
     long Backlog,
-    double OldestAgeSeconds,
+    double? OldestAgeSeconds,
     long Bytes,
     long DroppedByRetention,
     int PendingInMemory,
+    long LostUnstored,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? LastError,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Quarantined);
 

@@ -122,6 +122,26 @@ public sealed class HealthMonitorTests
     }
 
     [Fact]
+    public void OutboxFailing_IsDegradedWithTheError_AndRecovers()
+    {
+        var monitor = Monitor();
+        var failing = monitor.Evaluate(Snap(1, 1, 0, read: 5) with { OutboxError = "disk almost full: 4096 bytes free" });
+        Assert.Equal(HealthState.Degraded, failing.State);
+        Assert.Equal("outbox failing: disk almost full: 4096 bytes free", failing.Reason);
+        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Snap(2, 2, 0, read: 10)).State);
+    }
+
+    [Fact]
+    public void OutboxStorageNotAnsweringForStallSeconds_IsUnhealthy()
+    {
+        var monitor = Monitor();
+        Assert.Equal(HealthState.Degraded, monitor.Evaluate(Snap(1, 1, 0) with { OutboxError = "storage has not answered for 5 s", OutboxStuckSeconds = 5 }).State);
+        var stuck = monitor.Evaluate(Snap(1, 1, 0) with { OutboxError = "storage has not answered for 60 s", OutboxStuckSeconds = 60 });
+        Assert.Equal(HealthState.Unhealthy, stuck.State);
+        Assert.Equal("outbox storage has not answered for 60 s", stuck.Reason);
+    }
+
+    [Fact]
     public void StallWinsOverADeadCamera()
     {
         var monitor = Monitor();

@@ -152,6 +152,174 @@ public sealed class CountOutboxTests : IDisposable
     }
 
     [Fact]
+    public void MemoryBufferOverflow_LostRecordsLeaveASeqGapAndADurableCounter()
+    {
+        var options = new OutboxOptions { MinFreeBytes = long.MaxValue, MaxPendingInMemory = 3 };
+        using (var outbox = Open(options))
+        {
+            for (int i = 1; i <= 5; i++) Assert.Null(outbox.Append(Record("a", i)));
+            Assert.Equal((3, 2L), (outbox.Stats().PendingInMemory, outbox.Stats().LostUnstored));
+
+            options.MinFreeBytes = 0; // room again: the held records go first, in order
+            Assert.NotNull(outbox.Append(Record("a", 6)));
+            var stored = outbox.ReadOldest(10);
+            // Records 1 and 2 were lost: their numbers are gone, so a consumer sees the gap.
+            Assert.Equal([3L, 4, 5, 6], stored.Select(e => e.Seq));
+            Assert.Equal([3L, 4, 5, 6], stored.Select(e => JsonDocument.Parse(e.Payload).RootElement.GetProperty("framesProcessed").GetInt64()));
+        }
+        using var reopened = Open();
+        Assert.Equal(2, reopened.Stats().LostUnstored); // survives the restart
+        Assert.Equal(7, reopened.Append(Record("a"))!.Seq);
+    }
+
+    [Fact]
+    public void RecordsHeldInMemoryWhenTheServiceDies_AreCountedLostAtTheNextStart_AndLeaveAGap()
+    {
+        using (var outbox = Open(new OutboxOptions { MinFreeBytes = long.MaxValue }))
+        {
+            Assert.Null(outbox.Append(Record("a")));
+            Assert.Null(outbox.Append(Record("a")));
+            outbox.Append(Record("b"));
+        } // a process killed now takes them with it (dispose here cannot store them either)
+
+        using var reopened = Open();
+        var stats = reopened.Stats();
+        Assert.Equal(3, stats.LostUnstored);
+        Assert.Equal(3, reopened.Append(Record("a"))!.Seq); // 1 and 2 never arrive: the gap tells
+        Assert.Equal(2, reopened.Append(Record("b"))!.Seq);
+    }
+
+    [Fact]
+    public void Ledger_TornWriteOfOneSlot_FallsBackToTheOtherSlot()
+    {
+        using (var outbox = Open())
+            for (int i = 0; i < 3; i++) outbox.Append(Record("a"));
+        string ledger = DbPath + ".seq";
+        byte[] bytes = File.ReadAllBytes(ledger);
+        // Damage the slot written last: the other holds the ledger one write earlier.
+        int slot = bytes.Length / 2;
+        int last = Enumerable.Range(0, 2).MaxBy(i => BitConverter.ToInt64(bytes, i * slot + 4));
+        bytes[last * slot + 20] ^= 0xFF;
+        File.WriteAllBytes(ledger, bytes);
+        File.Delete(DbPath); // the database's marks gone too: only the ledger knows
+        foreach (var log in Directory.GetFiles(_dir, "*-log.db")) File.Delete(log);
+
+        using var reopened = Open();
+        Assert.True(reopened.Append(Record("a"))!.Seq >= 3); // never reuses a number that was stored
+    }
+
+    [Fact]
+    public void Ledger_OlderJsonSidecar_IsReadAndContinued()
+    {
+        Directory.CreateDirectory(_dir);
+        File.WriteAllText(DbPath + ".seq", """{"a":41}""");
+        using var outbox = Open();
+        Assert.Equal(42, outbox.Append(Record("a"))!.Seq);
+    }
+
+    [Fact]
+    public void Retention_ClockStepsForwardAfterSync_KeepsTheBacklogStoredBeforeIt()
+    {
+        // A board without an RTC boots in 2020 and stores records; NTP then steps the clock six years forward.
+        var clock = new FakeHostClock { Synchronized = false };
+        var time = new SteppableTime(new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        using var outbox = CountOutbox.Open(DbPath, new OutboxOptions { MaxAgeHours = 720 }, time, NullLogger.Instance, clock);
+        outbox.Append(Record("a"));
+        time.Advance(TimeSpan.FromMinutes(10));
+        time.Step(TimeSpan.FromDays(6 * 365));
+        clock.Synchronized = true;
+        outbox.Append(Record("a"));
+
+        Assert.Equal([1L, 2], outbox.ReadOldest(10).Select(e => e.Seq));
+        Assert.Equal(0, outbox.Stats().DroppedByRetention);
+        Assert.Equal(600, outbox.Stats().OldestAgeSeconds); // ten minutes, by the monotonic clock
+    }
+
+    [Fact]
+    public void Retention_RecordsFromAnUnsynchronisedEarlierBoot_AreNotAgedByTheWallClock()
+    {
+        var time = new SteppableTime(new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        using (var outbox = CountOutbox.Open(DbPath, new OutboxOptions { MaxAgeHours = 720 }, time, NullLogger.Instance,
+            new FakeHostClock { Synchronized = false, BootId = "boot-1" }))
+            outbox.Append(Record("a"));
+
+        time.Step(TimeSpan.FromDays(6 * 365));
+        using var rebooted = CountOutbox.Open(DbPath, new OutboxOptions { MaxAgeHours = 720 }, time, NullLogger.Instance,
+            new FakeHostClock { Synchronized = true, BootId = "boot-2" });
+        rebooted.EnforceLimits();
+        Assert.Single(rebooted.ReadOldest(10));
+        Assert.Null(rebooted.Stats().OldestAgeSeconds); // unknown, and said so
+    }
+
+    [Fact]
+    public void Retention_SynchronisedRecordsFromAnEarlierBoot_AreAgedByTheWallClock()
+    {
+        var time = new SteppableTime(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        using (var outbox = CountOutbox.Open(DbPath, new OutboxOptions { MaxAgeHours = 1 }, time, NullLogger.Instance,
+            new FakeHostClock { Synchronized = true, BootId = "boot-1" }))
+            outbox.Append(Record("a"));
+        time.Step(TimeSpan.FromHours(2));
+        using var rebooted = CountOutbox.Open(DbPath, new OutboxOptions { MaxAgeHours = 1 }, time, NullLogger.Instance,
+            new FakeHostClock { Synchronized = true, BootId = "boot-2" });
+        rebooted.EnforceLimits();
+        Assert.Empty(rebooted.ReadOldest(10));
+        Assert.Equal(1, rebooted.Stats().DroppedByRetention);
+    }
+
+    [Fact]
+    public void Append_ClockNotSynchronised_MarksTheRecord()
+    {
+        var clock = new FakeHostClock { Synchronized = false };
+        using var outbox = CountOutbox.Open(DbPath, new OutboxOptions(), _time, NullLogger.Instance, clock);
+        var unsynced = outbox.Append(Record("a"))!;
+        clock.Synchronized = true;
+        var synced = outbox.Append(Record("a"))!;
+        Assert.False(JsonDocument.Parse(unsynced.Payload).RootElement.GetProperty("clockSynced").GetBoolean());
+        Assert.True(JsonDocument.Parse(synced.Payload).RootElement.GetProperty("clockSynced").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Stats_WhileAStorageCallHangs_AnswersAtOnceWithTheLastFiguresAndHowLongItIsStuck()
+    {
+        using var outbox = Open();
+        outbox.Append(Record("a"));
+        Assert.Equal(1, outbox.Stats().Backlog);
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        outbox.BeforeWrite = () => { entered.Set(); release.Wait(TimeSpan.FromSeconds(30)); };
+        var append = Task.Run(() => outbox.Append(Record("a")));
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(10)));
+        _time.Advance(TimeSpan.FromSeconds(90));
+
+        var stuck = outbox.Stats();
+        Assert.Equal((1L, 90.0), (stuck.Backlog, stuck.StuckSeconds));
+        Assert.Equal("storage has not answered for 90 s", stuck.LastError);
+
+        outbox.BeforeWrite = null;
+        release.Set();
+        Assert.NotNull(await append.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal((2L, 0.0, (string?)null), (outbox.Stats().Backlog, outbox.Stats().StuckSeconds, outbox.Stats().LastError));
+    }
+
+    private sealed class FakeHostClock : WorkerPool.Diagnostics.IHostClock
+    {
+        public bool Synchronized { get; set; } = true;
+        public string BootId { get; init; } = "boot";
+    }
+
+    /// <summary>A wall clock that can be stepped (as NTP does) while the monotonic clock only runs forward.</summary>
+    private sealed class SteppableTime(DateTimeOffset start) : TimeProvider
+    {
+        private readonly FakeTimeProvider _monotonic = new(start);
+        private TimeSpan _step;
+        public override DateTimeOffset GetUtcNow() => _monotonic.GetUtcNow() + _step;
+        public override long GetTimestamp() => _monotonic.GetTimestamp();
+        public override long TimestampFrequency => _monotonic.TimestampFrequency;
+        public void Advance(TimeSpan by) => _monotonic.Advance(by);
+        public void Step(TimeSpan by) => _step += by;
+    }
+
+    [Fact]
     public async Task Append_WakesAWaitingReader()
     {
         using var outbox = Open();
