@@ -252,6 +252,9 @@ public sealed class MqttOptions
     /// <summary>Longest wait between reconnect attempts (exponential backoff with jitter up to this).</summary>
     public int MaxBackoffSeconds { get; set; } = 30;
 
+    /// <summary>Longest wait for the broker to answer a CONNECT, a SUBSCRIBE or the acknowledgement of a QoS 1 PUBLISH; then the attempt fails, is logged and retried after a backoff.</summary>
+    public int TimeoutSeconds { get; set; } = 10;
+
     /// <summary>Wait after the broker refused the credentials (retrying fast would not help and floods its log).</summary>
     public int AuthFailureBackoffSeconds { get; set; } = 60;
 

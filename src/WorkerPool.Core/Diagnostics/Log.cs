@@ -105,7 +105,7 @@ internal static partial class Log
     public static partial void MqttDisconnected(ILogger logger, string reason);
 
     [LoggerMessage(5003, LogLevel.Warning, "MQTT: {Error}")]
-    public static partial void MqttShutdownFailed(ILogger logger, string error);
+    public static partial void MqttWarning(ILogger logger, string error);
 
     [LoggerMessage(5004, LogLevel.Warning, "Broker refused count record {MessageId} on {Topic}: {Reason}; retrying later")]
     public static partial void PublishRefused(ILogger logger, string messageId, string topic, string reason);
@@ -118,6 +118,9 @@ internal static partial class Log
 
     [LoggerMessage(5007, LogLevel.Debug, "Heartbeat not sent: {Error}")]
     public static partial void HeartbeatFailed(ILogger logger, string error);
+
+    [LoggerMessage(5009, LogLevel.Warning, "Count record {MessageId} on {Topic}: {Error}; it stays in the outbox, next try in {DelaySeconds:0.0} s")]
+    public static partial void PublishNotAcknowledged(ILogger logger, string messageId, string topic, string error, double delaySeconds);
 
     [LoggerMessage(5008, LogLevel.Error, "Handling a message on {Topic} failed")]
     public static partial void MessageHandlerFailed(ILogger logger, Exception ex, string topic);

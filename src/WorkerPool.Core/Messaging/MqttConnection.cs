@@ -102,9 +102,55 @@ public sealed class MqttConnection : IAsyncDisposable
         lock (_gate) return _client.IsConnected ? Task.CompletedTask : _connected.Task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Publishes one message; throws when not connected.</summary>
-    public Task<MqttClientPublishResult> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken) =>
-        _client.PublishAsync(message, cancellationToken);
+    /// <summary>Longest wait between reconnect attempts, also the cap of the publisher's backoff.</summary>
+    public TimeSpan MaxBackoff => TimeSpan.FromSeconds(_options.MaxBackoffSeconds);
+
+    /// <summary>
+    /// Publishes one message; throws when not connected, and <see cref="TimeoutException"/> when the broker does not
+    /// take it (QoS 1: acknowledge it) within <see cref="MqttOptions.TimeoutSeconds"/>. MQTTnet applies its own
+    /// timeout only to calls that cannot be cancelled, so a broker that stops answering would otherwise hold the
+    /// caller for good.
+    /// </summary>
+    public async Task<MqttClientPublishResult> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
+    {
+        using var deadline = Deadline(cancellationToken, out var token);
+        try { return await _client.PublishAsync(message, token).ConfigureAwait(false); }
+        catch (Exception ex) when (deadline.Expired(ex))
+        {
+            throw new TimeoutException($"the broker did not acknowledge within {_options.TimeoutSeconds} s", ex);
+        }
+    }
+
+
+
+    /// <summary>A token cancelled by the caller's or after <see cref="MqttOptions.TimeoutSeconds"/>, whichever comes first.</summary>
+    private CallDeadline Deadline(CancellationToken cancellationToken, out CancellationToken token)
+    {
+        var deadline = new CallDeadline(TimeSpan.FromSeconds(_options.TimeoutSeconds), _time, cancellationToken);
+        token = deadline.Token;
+        return deadline;
+    }
+
+    private sealed class CallDeadline(TimeSpan timeout, TimeProvider time, CancellationToken caller) : IDisposable
+    {
+        private readonly CancellationTokenSource _timeout = new(timeout, time);
+        private CancellationTokenSource? _linked;
+
+        public CancellationToken Token => (_linked ??= CancellationTokenSource.CreateLinkedTokenSource(caller, _timeout.Token)).Token;
+
+        /// <summary>
+        /// True when a call failed because this deadline passed, not the caller's token: MQTTnet reports that as a
+        /// cancellation, as its own timeout, or as a closed connection ("Error while authenticating"), by the moment.
+        /// </summary>
+        public bool Expired(Exception ex) =>
+            !caller.IsCancellationRequested && (_timeout.IsCancellationRequested || ex is MQTTnet.Exceptions.MqttCommunicationTimedOutException);
+
+        public void Dispose()
+        {
+            _linked?.Dispose();
+            _timeout.Dispose();
+        }
+    }
 
     /// <summary>Keeps the session up until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -113,11 +159,11 @@ public sealed class MqttConnection : IAsyncDisposable
         {
             try
             {
-                Task disconnected;
-                lock (_gate) disconnected = (_disconnected = NewSignal()).Task;
                 _state = "connecting";
                 await _connect.ExecuteAsync(ConnectOnceAsync, cancellationToken).ConfigureAwait(false);
-                await disconnected.WaitAsync(cancellationToken).ConfigureAwait(false);
+                Task session;
+                lock (_gate) session = _disconnected.Task; // the signal of the session that just came up
+                await session.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -138,22 +184,59 @@ public sealed class MqttConnection : IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            Log.MqttShutdownFailed(_logger, ex.Message);
+            Log.MqttWarning(_logger, ex.Message);
         }
     }
 
+    /// <summary>
+    /// One attempt: CONNECT, the online status and the subscriptions, each within the timeout. An attempt that fails
+    /// after the CONNECT closes what it opened, so the next one starts clean; only a session set up in full gets a
+    /// disconnect signal that <see cref="RunAsync"/> waits on (a failed attempt's events must not end a later session).
+    /// </summary>
     private async ValueTask ConnectOnceAsync(CancellationToken cancellationToken)
     {
-        var result = await _client.ConnectAsync(BuildOptions(), cancellationToken).ConfigureAwait(false);
-        if (result.ResultCode != MqttClientConnectResultCode.Success) throw new MqttRefusedException(result.ResultCode, result.ReasonString);
-        await PublishAsync(StatusMessage("online", null), cancellationToken).ConfigureAwait(false);
-        string[] topics;
-        lock (_gate) topics = [.. _subscriptions.Keys];
-        if (topics.Length > 0)
+        var session = NewSignal();
+        lock (_gate) _disconnected = session;
+        try
         {
-            var subscribe = new MqttClientSubscribeOptionsBuilder();
-            foreach (var topic in topics) subscribe.WithTopicFilter(topic, MqttQualityOfServiceLevel.AtLeastOnce);
-            await _client.SubscribeAsync(subscribe.Build(), cancellationToken).ConfigureAwait(false);
+            using (var deadline = Deadline(cancellationToken, out var token))
+            {
+                try
+                {
+                    var result = await _client.ConnectAsync(BuildOptions(), token).ConfigureAwait(false);
+                    if (result.ResultCode != MqttClientConnectResultCode.Success) throw new MqttRefusedException(result.ResultCode, result.ReasonString);
+                }
+                catch (Exception ex) when (deadline.Expired(ex))
+                {
+                    throw new TimeoutException($"the broker did not answer the CONNECT within {_options.TimeoutSeconds} s", ex);
+                }
+            }
+            // The session is up once CONNACK came; a status the broker does not acknowledge is said, not fatal.
+            try { await PublishAsync(StatusMessage("online", null), cancellationToken).ConfigureAwait(false); }
+            catch (TimeoutException ex) { Log.MqttWarning(_logger, "online status: " + ex.Message); }
+            string[] topics;
+            lock (_gate) topics = [.. _subscriptions.Keys];
+            if (topics.Length > 0)
+            {
+                var subscribe = new MqttClientSubscribeOptionsBuilder();
+                foreach (var topic in topics) subscribe.WithTopicFilter(topic, MqttQualityOfServiceLevel.AtLeastOnce);
+                using var deadline = Deadline(cancellationToken, out var token);
+                try { await _client.SubscribeAsync(subscribe.Build(), token).ConfigureAwait(false); }
+                catch (Exception ex) when (deadline.Expired(ex))
+                {
+                    throw new TimeoutException($"the broker did not answer the SUBSCRIBE within {_options.TimeoutSeconds} s", ex);
+                }
+            }
+            if (!_client.IsConnected) throw new IOException("the connection closed while it was being set up");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            if (_client.IsConnected)
+            {
+                try { await _client.DisconnectAsync(new MqttClientDisconnectOptions(), CancellationToken.None).ConfigureAwait(false); }
+                catch (Exception close) when (close is not OperationCanceledException) { Log.MqttWarning(_logger, close.Message); }
+            }
+            throw;
         }
         _state = "connected";
         _lastError = null;
@@ -162,7 +245,7 @@ public sealed class MqttConnection : IAsyncDisposable
         if (Connected is { } handler)
         {
             try { await handler().ConfigureAwait(false); }
-            catch (Exception ex) when (ex is not OperationCanceledException) { Log.MqttShutdownFailed(_logger, ex.Message); }
+            catch (Exception ex) when (ex is not OperationCanceledException) { Log.MqttWarning(_logger, ex.Message); }
         }
     }
 
@@ -201,8 +284,9 @@ public sealed class MqttConnection : IAsyncDisposable
                     _lastError = e.Exception?.Message ?? e.ReasonString ?? e.Reason.ToString();
                     Log.MqttDisconnected(_logger, _lastError);
                 }
+                // Only a session that was up ends here: MQTTnet raises this for failed attempts too.
+                _disconnected.TrySetResult();
             }
-            _disconnected.TrySetResult();
         }
         return Task.CompletedTask;
     }
@@ -214,7 +298,7 @@ public sealed class MqttConnection : IAsyncDisposable
             .WithClientId(string.IsNullOrEmpty(_options.ClientId) ? _deviceId : _options.ClientId)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
-            .WithTimeout(TimeSpan.FromSeconds(10))
+            .WithTimeout(TimeSpan.FromSeconds(_options.TimeoutSeconds))
             .WithCleanStart(true)
             .WithWillTopic(Topics.Status)
             .WithWillPayload(JsonSerializer.SerializeToUtf8Bytes(new StatusPayload("offline", _deviceId, null, null, null, "lost"), TelemetryJsonContext.Default.StatusPayload))
@@ -273,7 +357,7 @@ public sealed class MqttConnection : IAsyncDisposable
         if (_client.IsConnected)
         {
             try { await _client.DisconnectAsync().ConfigureAwait(false); }
-            catch (Exception ex) when (ex is not OperationCanceledException) { Log.MqttShutdownFailed(_logger, ex.Message); }
+            catch (Exception ex) when (ex is not OperationCanceledException) { Log.MqttWarning(_logger, ex.Message); }
         }
         _client.Dispose();
     }

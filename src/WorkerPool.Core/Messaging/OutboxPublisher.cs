@@ -16,6 +16,7 @@ public sealed class OutboxPublisher(CountOutbox outbox, MqttConnection connectio
 {
     private readonly SemaphoreSlim _drain = new(1, 1); // one drainer at a time, or a record could go out twice
     private long _lastPublishTicks;
+    private int _unacknowledged; // consecutive publishes the broker did not acknowledge in time
 
     /// <summary>When a record was last acknowledged by the broker, or null.</summary>
     public DateTimeOffset? LastPublishAt
@@ -78,7 +79,15 @@ public sealed class OutboxPublisher(CountOutbox outbox, MqttConnection connectio
                     break;
                 }
                 acked.Add(entry.Id);
+                _unacknowledged = 0;
             }
+        }
+        catch (TimeoutException ex)
+        {
+            // Connected, but no PUBACK (a broker overloaded or stuck): keep the record, back off, try again.
+            var delay = TimeSpan.FromSeconds(Math.Min(connection.MaxBackoff.TotalSeconds, Math.Pow(2, Math.Min(_unacknowledged++, 10))));
+            Log.PublishNotAcknowledged(logger, batch[acked.Count].MessageId, connection.Topics.Counts(batch[acked.Count].CameraId), ex.Message, delay.TotalSeconds);
+            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
