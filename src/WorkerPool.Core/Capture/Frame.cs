@@ -31,8 +31,14 @@ public sealed class Frame
     /// <summary>Seconds on the camera's <see cref="MediaTimeline"/>: the source's own media time, continued across its sessions.</summary>
     public double MediaSeconds { get; internal set; }
 
+    /// <summary>Written off by its pool (held by a hung inference): released, it is freed instead of reused.</summary>
+    internal bool WrittenOff { get; set; }
+
     /// <summary>Hands the frame back to its camera's pool.</summary>
     public void Release() => _owner.Return(this);
+
+    /// <summary>Tells the pool its holder hung: see <see cref="FramePool.WriteOff"/>.</summary>
+    public void WriteOff() => _owner.WriteOff(this);
 }
 
 /// <summary>A bounded pool of frames for one camera, so steady-state capture allocates no images.</summary>
@@ -61,7 +67,22 @@ public sealed class FramePool : IDisposable
         return null;
     }
 
-    internal void Return(Frame frame) => _free.Add(frame);
+    internal void Return(Frame frame)
+    {
+        if (frame.WrittenOff) frame.Image.Dispose();
+        else _free.Add(frame);
+    }
+
+    /// <summary>
+    /// Gives up on a frame that an abandoned (hung) inference still holds: the pool may make a new one in its
+    /// place, so the camera keeps its full supply; the old one is freed if its holder ever lets it go.
+    /// </summary>
+    internal void WriteOff(Frame frame)
+    {
+        if (frame.WrittenOff) return;
+        frame.WrittenOff = true;
+        Interlocked.Decrement(ref _created);
+    }
 
     /// <inheritdoc />
     public void Dispose()

@@ -13,6 +13,12 @@ public interface IDetector : IDisposable
 
     /// <summary>Clears <paramref name="into"/> and fills it with the people found in <paramref name="frame"/>, in frame pixels.</summary>
     void Detect(Mat frame, List<Detection> into);
+
+    /// <summary>
+    /// Asks a <see cref="Detect"/> that overran its timeout to end (called from another thread); it may then throw.
+    /// The worker is abandoned either way; this only lets its thread, and the frame it holds, go.
+    /// </summary>
+    void Abort() { }
 }
 
 /// <summary>Creates the detector of one worker, on that worker's (already pinned) thread.</summary>

@@ -71,14 +71,25 @@ public sealed class InferencePool : IAsyncDisposable
     /// </summary>
     public async Task HandOverAsync()
     {
-        if (_supervisor is not null) await _supervisor.DisposeAsync().ConfigureAwait(false);
-        _supervisor = null;
         await _stop.CancelAsync().ConfigureAwait(false);
-        foreach (var slot in _slots) await slot.JoinAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        await JoinAllAsync().ConfigureAwait(false);
         _handedOver = true;
     }
 
     private bool _handedOver;
+
+    /// <summary>
+    /// Waits for every worker to finish the frame it holds. The supervisor keeps watching meanwhile, so a worker hung
+    /// now still fails its frame at its timeout (its camera's reorder buffer would otherwise wait for it forever);
+    /// one that outlasts even that is abandoned the same way.
+    /// </summary>
+    private async Task JoinAllAsync()
+    {
+        var patience = TimeSpan.FromMilliseconds(_options.InferenceTimeoutMs) + TimeSpan.FromSeconds(5);
+        foreach (var slot in _slots) await slot.JoinAsync(patience).ConfigureAwait(false);
+        if (_supervisor is not null) await _supervisor.DisposeAsync().ConfigureAwait(false);
+        _supervisor = null;
+    }
 
     /// <summary>Stops accepting work, lets workers finish their current frame, and waits for them.</summary>
     public async ValueTask DisposeAsync()
@@ -89,8 +100,7 @@ public sealed class InferencePool : IAsyncDisposable
             return;
         }
         _queue.Complete();
-        if (_supervisor is not null) await _supervisor.DisposeAsync().ConfigureAwait(false);
-        foreach (var slot in _slots) await slot.JoinAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        await JoinAllAsync().ConfigureAwait(false);
         if (!_stop.IsCancellationRequested) await _stop.CancelAsync().ConfigureAwait(false);
         _stop.Dispose();
     }
@@ -133,7 +143,10 @@ public sealed class InferencePool : IAsyncDisposable
         {
             var worker = _current;
             if (worker is null) return;
-            await Task.WhenAny(worker.Exited.Task, Task.Delay(timeout)).ConfigureAwait(false);
+            using var cancel = new CancellationTokenSource();
+            var done = await Task.WhenAny(worker.Done.Task, Task.Delay(timeout, _pool._time, cancel.Token)).ConfigureAwait(false);
+            await cancel.CancelAsync().ConfigureAwait(false);
+            if (done != worker.Done.Task && worker.TryAbandon(out var frame)) Abandon(worker, frame, "did not stop");
         }
 
         public void CheckTimeout(long now)
@@ -141,9 +154,25 @@ public sealed class InferencePool : IAsyncDisposable
             var worker = _current;
             if (worker is null || !worker.TryTimeOut(now, TimeSpan.FromMilliseconds(TimeoutMs), out var frame)) return;
             Log.InferenceTimedOut(_pool._logger, _index, frame!.CameraId, frame.Sequence, TimeoutMs);
-            _metrics.Record(TimeSpan.FromMilliseconds(TimeoutMs), ok: false);
-            Fail(frame);
-            Replace(worker, "inference timed out");
+            Abandon(worker, frame, "inference timed out");
+        }
+
+        /// <summary>
+        /// Gives up on a worker stuck in an inference: its frame fails (exactly one result per admitted frame), the
+        /// detector is asked to abort, the frame is written off so its camera can make a new one, and a new worker
+        /// takes the slot unless the pool is stopping. The thread itself cannot be killed; it frees what it holds if
+        /// it ever returns.
+        /// </summary>
+        private void Abandon(Worker worker, Frame? frame, string reason)
+        {
+            worker.Abort();
+            if (frame is not null)
+            {
+                _metrics.Record(TimeSpan.FromMilliseconds(TimeoutMs), ok: false);
+                frame.WriteOff();
+                Fail(frame);
+            }
+            Replace(worker, reason);
         }
 
         private int TimeoutMs => _pool._options.InferenceTimeoutMs;
@@ -173,8 +202,12 @@ public sealed class InferencePool : IAsyncDisposable
             private long _jobStart;
             private Frame? _frame;
 
+            private volatile IDetector? _detector;
+
             public ManualResetEventSlim Ready { get; } = new();
-            public TaskCompletionSource Exited { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            /// <summary>Set when the thread has exited, or the worker was abandoned.</summary>
+            public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
             public Exception? LoadError { get; private set; }
             public string? ActiveDevice { get; private set; }
             public string? FallbackReason { get; private set; }
@@ -197,6 +230,26 @@ public sealed class InferencePool : IAsyncDisposable
                 return true;
             }
 
+            /// <summary>Marks a worker that did not stop as abandoned; hands back the frame it holds, if any.</summary>
+            public bool TryAbandon(out Frame? frame)
+            {
+                frame = Volatile.Read(ref _frame);
+                int job = Interlocked.Exchange(ref _job, TimedOut);
+                if (job == TimedOut) return false; // the supervisor got there first
+                if (job != Running) frame = null; // between frames: nothing to fail
+                State = "hung";
+                Done.TrySetResult();
+                return true;
+            }
+
+            /// <summary>Asks the detector to end the inference it is stuck in.</summary>
+            public void Abort()
+            {
+                Done.TrySetResult();
+                try { _detector?.Abort(); }
+                catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException) { }
+            }
+
             private void Run()
             {
                 var pool = slot._pool;
@@ -208,7 +261,7 @@ public sealed class InferencePool : IAsyncDisposable
                         // Pin before the session exists: ONNX Runtime's intra-op threads inherit this thread's mask.
                         ThreadAffinity.PinCurrentThread(slot._options.Cores);
                         CpusAllowed = ThreadAffinity.ReadCurrentThreadCpusAllowed();
-                        detector = pool._factory.Create(slot._device, slot._options.Cores.Count);
+                        detector = _detector = pool._factory.Create(slot._device, slot._options.Cores.Count);
                         ActiveDevice = detector.ActiveDevice;
                         FallbackReason = detector.FallbackReason;
                         State = FallbackReason is null ? "ready" : "ready (cpu fallback)";
@@ -226,8 +279,9 @@ public sealed class InferencePool : IAsyncDisposable
                 }
                 finally
                 {
+                    _detector = null;
                     detector?.Dispose();
-                    Exited.TrySetResult();
+                    Done.TrySetResult();
                 }
             }
 

@@ -79,6 +79,10 @@ public sealed class OnnxDetector : IDetector
         Nms.Apply(into, _thresholds.Nms);
     }
 
+    /// <inheritdoc />
+    /// <remarks>ONNX Runtime checks <see cref="RunOptions.Terminate"/> between kernels and ends the run with an error.</remarks>
+    public void Abort() => _runOptions.Terminate = true;
+
     private static (string Active, string? Fallback) AppendProvider(SessionOptions options, ExecutionDevice device, string? engineCachePath)
     {
         if (device.ProviderName is not { } provider) return ("cpu", null);

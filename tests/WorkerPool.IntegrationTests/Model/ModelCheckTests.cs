@@ -120,5 +120,19 @@ public sealed class ModelCheckTests : IDisposable
         Assert.True(perFrame < 1024, $"detector allocated {perFrame} bytes per frame");
     }
 
+    [Fact]
+    public void Detector_Aborted_OnnxRuntimeEndsTheRunWithAnError()
+    {
+        // What the pool's supervisor does to a hung inference: RunOptions.Terminate makes ONNX Runtime give up.
+        var model = ModelInspector.Resolve(ConfigWith(m => m, Repo.Model));
+        using var detector = new OnnxDetector(model, new ExecutionDevice(DeviceKind.Cpu, 0), 1, 0.1f, 0.45f, NullLogger.Instance);
+        using var capture = new VideoCapture(Repo.Sample);
+        using var frame = new Mat();
+        Assert.True(capture.Read(frame));
+        detector.Abort();
+        var ex = Assert.Throws<Microsoft.ML.OnnxRuntime.OnnxRuntimeException>(() => detector.Detect(frame, []));
+        Assert.Contains("terminat", ex.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
     public void Dispose() => _dir.Dispose();
 }

@@ -99,6 +99,63 @@ public sealed class InferencePoolTests : IDisposable
     }
 
     [Fact]
+    public async Task Inference_HangsForGood_TheFrameIsWrittenOffSoTheCameraKeepsItsWholeFrameSupply()
+    {
+        using var never = new ManualResetEventSlim();
+        using var frames = new FramePool("cam", 3);
+        int created = 0;
+        var factory = new FakeFactory(() => new FakeDetector { HangOnCall = Interlocked.Increment(ref created) == 1 ? 1 : -1, Hang = never, IgnoreAbort = true });
+        var queue = new FrameQueue(8, dropOldest: false, f => f.Release());
+        await using var pool = NewPool(queue, factory, timeoutMs: 300);
+        pool.Start(TimeSpan.FromSeconds(10));
+
+        var hung = frames.Rent()!;
+        hung.Image.Create(48, 64, MatType.CV_8UC3);
+        queue.Enqueue(hung);
+        Assert.True(_results.TryTake(out var failed, TimeSpan.FromSeconds(20)));
+        Assert.Equal(FrameOutcome.Failed, failed.Outcome);
+
+        // The abandoned thread still holds its frame; the camera's pool has written it off and can make all three.
+        var rented = Enumerable.Range(0, 3).Select(_ => frames.Rent()).ToArray();
+        Assert.All(rented, f => Assert.NotNull(f));
+        never.Set();
+    }
+
+    [Fact]
+    public async Task Inference_Hangs_TheDetectorIsToldToAbort()
+    {
+        using var never = new ManualResetEventSlim();
+        var factory = new FakeFactory(() => new FakeDetector { HangOnCall = 1, Hang = never });
+        var queue = new FrameQueue(8, dropOldest: false, f => f.Release());
+        await using var pool = NewPool(queue, factory, timeoutMs: 300);
+        pool.Start(TimeSpan.FromSeconds(10));
+        queue.Enqueue(NewFrame(0));
+        Assert.True(_results.TryTake(out _, TimeSpan.FromSeconds(20)));
+        Assert.True(factory.Detectors.First().Aborted); // ONNX Runtime: RunOptions.Terminate ends the run
+    }
+
+    [Fact]
+    public async Task HandOver_WhileAWorkerHangs_FailsItsFrameSoCountingGoesOn()
+    {
+        using var never = new ManualResetEventSlim();
+        using var entered = new ManualResetEventSlim();
+        var factory = new FakeFactory(() => new FakeDetector { HangOnCall = 1, Hang = never, Entered = entered, IgnoreAbort = true });
+        var queue = new FrameQueue(8, dropOldest: false, f => f.Release());
+        var pool = NewPool(queue, factory, timeoutMs: 500);
+        pool.Start(TimeSpan.FromSeconds(10));
+        queue.Enqueue(NewFrame(0));
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(10)));
+
+        // A remote config swaps the pool while the worker hangs: its frame must still get its one result, or the
+        // camera's reorder buffer waits for it forever.
+        await pool.HandOverAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(_results.TryTake(out var r, TimeSpan.FromSeconds(10)), "the hung frame got no result");
+        Assert.Equal((0L, FrameOutcome.Failed), (r.Admit, r.Outcome));
+        await pool.DisposeAsync();
+        never.Set();
+    }
+
+    [Fact]
     public async Task Start_DetectorCannotLoad_ThrowsClearly()
     {
         var factory = new FakeFactory(() => throw new InvalidOperationException("no such model"));
@@ -129,9 +186,13 @@ public sealed class InferencePoolTests : IDisposable
     private sealed class FakeDetector : IDetector
     {
         private int _calls;
+        private readonly ManualResetEventSlim _abort = new();
         public int ThrowOnCall { get; init; } = -1;
         public int HangOnCall { get; init; } = -1;
         public ManualResetEventSlim? Hang { get; init; }
+        public ManualResetEventSlim? Entered { get; init; }
+        public bool IgnoreAbort { get; init; }
+        public bool Aborted { get; private set; }
         public string? CpusSeenInDetect { get; private set; }
         public string ActiveDevice => "cpu";
         public string? FallbackReason => null;
@@ -141,9 +202,21 @@ public sealed class InferencePoolTests : IDisposable
             int call = ++_calls;
             CpusSeenInDetect = ThreadAffinity.ReadCurrentThreadCpusAllowed();
             if (call == ThrowOnCall) throw new InvalidOperationException("model blew up");
-            if (call == HangOnCall) Hang!.Wait(TimeSpan.FromSeconds(30));
+            if (call == HangOnCall)
+            {
+                Entered?.Set();
+                if (IgnoreAbort) Hang!.Wait(TimeSpan.FromSeconds(30));
+                else WaitHandle.WaitAny([Hang!.WaitHandle, _abort.WaitHandle], TimeSpan.FromSeconds(30));
+                if (Aborted) throw new OperationCanceledException("terminated");
+            }
             into.Clear();
             into.Add(new Detection(new(1, 2, 3, 4), 0.9f));
+        }
+
+        public void Abort()
+        {
+            Aborted = true;
+            _abort.Set();
         }
 
         public void Dispose() { }
