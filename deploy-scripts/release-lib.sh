@@ -47,12 +47,18 @@ restart_service() {
   service_ctl restart "$SERVICE" --no-block || say "systemctl restart $SERVICE failed; waiting for health anyway"
 }
 
-# The version a release directory carries.
+# The version a release directory carries. It names a directory under releases/ and the target of `current`, so
+# it must be one plain name: letters, digits and . + _ - , not starting with a dot (no "", ".", "..", "a/b", spaces).
 release_version() {
+  local version
   if [ ! -f "$1/VERSION" ] || [ ! -x "$1/workerpool" ]; then
     die "$1 is not a release directory (no VERSION or workerpool); build one with deploy-scripts/publish.sh RID"
   fi
-  tr -d '[:space:]' <"$1/VERSION"
+  version="$(sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' "$1/VERSION" | head -n 1)"
+  if ! [[ "$version" =~ ^[0-9A-Za-z][0-9A-Za-z.+_-]*$ ]] || [ "$(wc -l <"$1/VERSION")" -gt 1 ]; then
+    die "$1/VERSION ('$version') is not a release version (letters, digits and . + _ - only); nothing was changed"
+  fi
+  echo "$version"
 }
 
 # The version `current` points at, or nothing.
@@ -81,9 +87,12 @@ switch_current() {
 }
 
 # Runs release $1's `check` of the device config in the environment the service gets (workerpool.env: a Jetson's
-# native libraries are named there, and without them the check would fail where the service would not).
+# native libraries are named there, and without them the check would fail where the service would not). Its output
+# goes to stderr; its "health file: PATH" line sets HEALTH_FILE, so updates wait on the file the service will write
+# (the config's health.file, or health.json beside the outbox) rather than on a guess.
 release_check() {
-  (
+  local out status=0 said
+  out="$(
     if [ -f "$ETC/workerpool.env" ]; then
       set -a
       # shellcheck disable=SC1091 # the device's own file
@@ -91,7 +100,11 @@ release_check() {
       set +a
     fi
     exec "$RELEASES/$1/workerpool" check --config "$ETC/config.json"
-  ) >&2
+  )" || status=$?
+  if [ -n "$out" ]; then printf '%s\n' "$out" >&2; fi
+  said="$(printf '%s\n' "$out" | sed -n 's/^health file: //p' | tail -n 1)"
+  if [ -n "$said" ]; then HEALTH_FILE="$said"; fi
+  return "$status"
 }
 
 # The release's own check of the device config, before anything is switched.

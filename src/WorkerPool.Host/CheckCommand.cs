@@ -39,6 +39,8 @@ internal static class CheckCommand
         }
         Console.WriteLine($"config OK: device {config.DeviceId}, {config.Cameras.Count(c => c.Enabled)} camera(s), " +
             $"workers [{string.Join(", ", config.Pool.Workers.Select(w => w.Device))}], model {model.Manifest.Name}");
+        // update.sh and install.sh wait on this file for the new release to say it is healthy.
+        Console.WriteLine($"health file: {config.HealthFilePath}");
         if (NativeLibraries.ProbeOpenCv() is { } openCvError)
         {
             await Console.Error.WriteLineAsync(openCvError).ConfigureAwait(false);

@@ -119,7 +119,7 @@ internal static class RunCommand
             return new HealthService(sp.GetRequiredService<HealthMonitor>(), Snapshot,
                 SystemdWatchdog.FromEnvironment(new SystemdNotifier()), StatusLed.Open(config.StatusLed, time, logger),
                 () => !config.Mqtt.Enabled || mqtt.IsConnected, () => outbox.Stats().LastError is not null,
-                config.ResolvePath(config.Health.File ?? Path.Combine(config.DataDirectory, "health.json")), FullVersion(), time, logger);
+                config.HealthFilePath, FullVersion(), time, logger);
         });
         // Hosted services stop in reverse order: health first (the file says "stopped"), then the pipeline (its last
         // window goes to the outbox), then MQTT.

@@ -49,6 +49,10 @@ public sealed class DeviceConfig
     [JsonIgnore]
     public string DataDirectory => Path.GetDirectoryName(ResolvePath(Outbox.Path)) ?? BaseDirectory;
 
+    /// <summary>Where the health file is written: <c>health.file</c>, or <c>health.json</c> in the data directory.</summary>
+    [JsonIgnore]
+    public string HealthFilePath => ResolvePath(Health.File ?? Path.Combine(DataDirectory, "health.json"));
+
     /// <summary>Resolves a path from the config against <see cref="BaseDirectory"/>.</summary>
     public string ResolvePath(string path) =>
         Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(BaseDirectory, path));

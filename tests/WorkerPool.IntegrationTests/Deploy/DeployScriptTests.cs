@@ -85,6 +85,41 @@ public sealed class DeployScriptTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Update_WithTheHealthFileSetElsewhereInTheConfig_WaitsOnThatFile()
+    {
+        await InstallAsync("1.0.0+aaa");
+        string elsewhere = _device.Path("run", "workerpool", "health.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(elsewhere)!);
+        File.WriteAllText(_device.Path("etc", "workerpool", "config.json"), $$"""{ "deviceId": "fake-01", "health": { "file": "{{elsewhere}}" } }""" + "\n");
+
+        var (code, stderr) = await _device.RunAsync("update.sh", "--timeout", "20", _device.FakeRelease("1.1.0+bbb", "healthy"));
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal("1.1.0+bbb", _device.CurrentVersion);
+        Assert.Contains("\"version\":\"1.1.0+bbb\"", File.ReadAllText(elsewhere), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("..")]
+    [InlineData(".")]
+    [InlineData("../../etc")]
+    [InlineData("1.0 beta")]
+    public async Task Update_ReleaseWhoseVersionIsNotAVersion_IsRefusedAndChangesNothing(string versionFile)
+    {
+        await InstallAsync("1.0.0+aaa");
+        int callsBefore = _device.SystemctlCalls.Length;
+
+        var (code, stderr) = await _device.RunAsync("update.sh", _device.FakeReleaseWithVersionFile("odd", versionFile));
+
+        Assert.Equal(1, code);
+        Assert.Contains("is not a release version", stderr, StringComparison.Ordinal);
+        Assert.Equal("1.0.0+aaa", _device.CurrentVersion);
+        Assert.Equal(["1.0.0+aaa"], _device.Releases);
+        Assert.Equal(callsBefore, _device.SystemctlCalls.Length);
+    }
+
+    [Fact]
     public async Task Update_ToAReleaseThatRefusesTheConfig_ChangesNothing()
     {
         await InstallAsync("1.0.0+aaa");

@@ -66,6 +66,14 @@ public sealed class FakeDevice : IAsyncDisposable
 
     public string? Health => File.Exists(Path("var", "lib", "workerpool", "health.json")) ? File.ReadAllText(Path("var", "lib", "workerpool", "health.json")) : null;
 
+    /// <summary>A stand-in release whose VERSION file says <paramref name="versionFile"/> verbatim.</summary>
+    public string FakeReleaseWithVersionFile(string name, string versionFile)
+    {
+        string dir = FakeRelease(name, "healthy");
+        File.WriteAllText(System.IO.Path.Combine(dir, "VERSION"), versionFile);
+        return dir;
+    }
+
     /// <summary>A stand-in release: <paramref name="behaviour"/> is <c>healthy</c>, <c>crash</c>, <c>refuse-config</c>, or <c>needs-env</c> (healthy only with workerpool.env's native-library variable, as on a Jetson).</summary>
     public string FakeRelease(string version, string behaviour)
     {
@@ -75,11 +83,15 @@ public sealed class FakeDevice : IAsyncDisposable
         Write(System.IO.Path.Combine(dir, "workerpool"), $$"""
             #!/usr/bin/env bash
             # Stand-in release {{version}} ({{behaviour}}) for the deploy tests.
+            # Like the real one, it writes its health file where the config's health.file says (absolute here).
+            configured="$(sed -n 's/.*"file": *"\([^"]*\)".*/\1/p' "$3" 2>/dev/null | head -n 1)"
+            if [ -n "$configured" ]; then WORKERPOOL_TEST_HEALTH="$configured"; fi
             case "$1" in
               check)
                 if [ '{{behaviour}}' = refuse-config ]; then echo "config refused by {{version}}" >&2; exit 2; fi
                 if [ '{{behaviour}}' = needs-env ] && [ -z "${WORKERPOOL_OPENCVSHARP_EXTERN:-}" ]; then echo "{{version}}: no OpenCV extern" >&2; exit 3; fi
-                echo "config OK" ;;
+                echo "config OK"
+                if [ -n "$configured" ]; then echo "health file: $configured"; fi ;;
               run)
                 if [ '{{behaviour}}' = crash ]; then echo "{{version}} crashing" >&2; exit 1; fi
                 if [ '{{behaviour}}' = needs-env ] && [ -z "${WORKERPOOL_OPENCVSHARP_EXTERN:-}" ]; then exit 3; fi

@@ -23,6 +23,8 @@ public sealed class CheckCommandTests : IDisposable
 
         Assert.True(code == 0, string.Join("\n", stderr));
         Assert.Contains("config OK: device demo-01, 1 camera(s), workers [tensorrt:0], model yolox_nano", stdout);
+        // Beside the outbox by default: what update.sh waits on.
+        Assert.Contains("health file: " + Path.Combine(Path.GetDirectoryName(config)!, "health.json"), stdout);
         Assert.Contains(stdout, l => l.StartsWith("ONNX Runtime 1.", StringComparison.Ordinal) && l.Contains("(bundled): CPUExecutionProvider", StringComparison.Ordinal));
         Assert.Contains(stdout, l => l.StartsWith("OpenCV 4.", StringComparison.Ordinal) && l.EndsWith("(bundled)", StringComparison.Ordinal));
         Assert.Contains(stdout, l => l.StartsWith("warning: tensorrt:0 needs TensorrtExecutionProvider", StringComparison.Ordinal));
