@@ -6,9 +6,16 @@ namespace WorkerPool.Health;
 /// <summary>What the health file holds: read by <c>deploy-scripts/update.sh</c> to decide whether a new release works.</summary>
 public sealed record HealthFileContent(string State, string? Reason, string Version, int Pid, DateTimeOffset Time);
 
-/// <summary>Writes the health file atomically (temp file, then rename), so a reader never sees half of it.</summary>
+/// <summary>
+/// Writes the health file atomically (temp file, then rename), so a reader never sees half of it. The file is padded
+/// with spaces to <see cref="MinBytes"/>, so that on a full disk, where the temp file cannot be made, the verdict is
+/// written over the old one in place (no new blocks needed) rather than leaving a stale "healthy" behind.
+/// </summary>
 public static class HealthFile
 {
+    /// <summary>Size every health file is padded to (JSON allows trailing whitespace).</summary>
+    public const int MinBytes = 1024;
+
     // Relaxed escaping keeps '+' in versions literal, so shell scripts can grep for them.
     private static readonly HealthJsonContext Json = new(new JsonSerializerOptions
     {
@@ -19,9 +26,25 @@ public static class HealthFile
     /// <summary>Replaces <paramref name="path"/> with <paramref name="content"/> as one line of JSON.</summary>
     public static void Write(string path, HealthFileContent content)
     {
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(content, Json.HealthFileContent);
+        byte[] bytes = new byte[Math.Max(MinBytes, json.Length + 1)];
+        json.CopyTo(bytes, 0);
+        bytes.AsSpan(json.Length, bytes.Length - json.Length - 1).Fill((byte)' ');
+        bytes[^1] = (byte)'\n';
         string tmp = path + ".tmp";
-        File.WriteAllBytes(tmp, [.. JsonSerializer.SerializeToUtf8Bytes(content, Json.HealthFileContent), (byte)'\n']);
-        File.Move(tmp, path, overwrite: true);
+        try
+        {
+            File.WriteAllBytes(tmp, bytes);
+            File.Move(tmp, path, overwrite: true);
+        }
+        catch (IOException) when (File.Exists(path) && new FileInfo(path).Length >= bytes.Length)
+        {
+            // No room for a new file (ENOSPC): overwrite the old one's blocks.
+            try { File.Delete(tmp); } catch (IOException) { }
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+            file.Write(bytes);
+            file.Flush();
+        }
     }
 
     /// <summary>Reads a health file; null when it is missing or unreadable.</summary>
