@@ -167,17 +167,11 @@ public sealed class CountOutbox : IDisposable
         Exclusive(() =>
         {
             _undeleted.UnionWith(ids);
-            try
+            Quietly(() =>
             {
-                EnsureOpen();
                 TryRetryDeletes();
                 ReadWorked();
-            }
-            catch (Exception ex) when (IsStorageFailure(ex))
-            {
-                ReadFailed(ex);
-            }
-            return 0;
+            });
         });
     }
 
@@ -226,18 +220,32 @@ public sealed class CountOutbox : IDisposable
     private OutboxStats? _lastStats;
 
     /// <summary>Applies the retention limits now (also applied after every write). Drops the oldest first, counted and logged.</summary>
-    public void EnforceLimits() => Exclusive(() =>
+    public void EnforceLimits() => Exclusive(() => Quietly(() =>
+    {
+        EnsureRoom();
+        ApplyLimits();
+    }));
+
+    /// <summary>
+    /// Runs a housekeeping step that has no caller to throw to (deletes, retention, a retry): the store is reopened
+    /// first if it failed, and a failure is reported through <see cref="Stats"/> and the log.
+    /// </summary>
+    private void Quietly(Action step)
     {
         try
         {
             EnsureOpen();
-            EnsureRoom();
-            ApplyLimits();
+            step();
         }
         catch (Exception ex) when (IsStorageFailure(ex))
         {
             ReadFailed(ex);
         }
+    }
+
+    private void Exclusive(Action operation) => Exclusive(() =>
+    {
+        operation();
         return 0;
     });
 
@@ -438,7 +446,7 @@ public sealed class CountOutbox : IDisposable
         if (Interlocked.Read(ref _busySince) != 0) return;
         Exclusive(() =>
         {
-            if (_disposed) return 0;
+            if (_disposed) return;
             if (_pending.Count > 0)
             {
                 TryPersistPending();
@@ -446,9 +454,8 @@ public sealed class CountOutbox : IDisposable
             }
             else if (_broken || _undeleted.Count > 0 || _readError is not null || _writeError is not null)
             {
-                try
+                Quietly(() =>
                 {
-                    EnsureOpen();
                     TryRetryDeletes();
                     ReadWorked();
                     if (_undeleted.Count == 0 && _writeError is not null)
@@ -456,13 +463,8 @@ public sealed class CountOutbox : IDisposable
                         _writeError = null; // the deletes that waited for room are done
                         Log.OutboxRecovered(_logger, 0);
                     }
-                }
-                catch (Exception ex) when (IsStorageFailure(ex))
-                {
-                    ReadFailed(ex);
-                }
+                });
             }
-            return 0;
         });
     }
 
@@ -477,7 +479,7 @@ public sealed class CountOutbox : IDisposable
 
     private string ReadFailed(Exception ex)
     {
-        _broken = true;
+        _broken |= ex is not DiskAlmostFullException; // LiteDB's streams stay failed after a real error: reopen
         string message = ex is ObjectDisposedException ? "storage failed earlier and is being reopened" : ex.Message;
         if (_readError != message) Log.OutboxReadFailed(_logger, message);
         _readError = message;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using WorkerPool.Config;
 using WorkerPool.Counting;
@@ -15,36 +14,15 @@ public sealed class DiskFullTests : IDisposable
     private readonly TempDir _dir = new();
     private bool _mounted;
 
-    private static int Run(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var p = Process.Start(info)!;
-        p.WaitForExit(20_000);
-        return p.ExitCode;
-    }
-
     private static CountRecord Record(int n) => new()
     {
         DeviceId = "dev", CameraId = "cam", FramesProcessed = n,
         WindowStart = DateTimeOffset.UnixEpoch.AddMinutes(n), WindowEnd = DateTimeOffset.UnixEpoch.AddMinutes(n + 1),
     };
 
-    private static void Fill(string path)
-    {
-        var chunk = new byte[16 * 1024];
-        using var filler = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1);
-        try
-        {
-            for (int i = 0; i < 10_000; i++) { filler.Write(chunk); filler.Flush(); }
-        }
-        catch (IOException) { } // ENOSPC: the disk is full now
-    }
-
     private void MountTmpfs(string size)
     {
-        Skip.IfNot(Environment.UserName == "root" && Run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", _dir.Path) == 0,
-            "mounting a small tmpfs needs root");
+        Skip.IfNot(Tmpfs.TryMount(_dir.Path, size), "mounting a small tmpfs needs root");
         _mounted = true;
     }
 
@@ -56,7 +34,7 @@ public sealed class DiskFullTests : IDisposable
         using var outbox = CountOutbox.Open(db, new OutboxOptions { MinFreeBytes = 64 * 1024 }, TimeProvider.System, NullLogger.Instance);
         Assert.Equal(1, outbox.Append(Record(1))!.Seq);
 
-        Fill(Path.Combine(_dir.Path, "filler"));
+        Tmpfs.Fill(Path.Combine(_dir.Path, "filler"));
         int stored = 0;
         for (int i = 2; i <= 40; i++) stored += outbox.Append(Record(i)) is null ? 0 : 1;
 
@@ -85,7 +63,7 @@ public sealed class DiskFullTests : IDisposable
         using var outbox = CountOutbox.Open(db, new OutboxOptions { MinFreeBytes = 64 * 1024 }, TimeProvider.System, NullLogger.Instance);
         for (int i = 1; i <= 3; i++) Assert.NotNull(outbox.Append(Record(i)));
 
-        Fill(Path.Combine(_dir.Path, "filler"));
+        Tmpfs.Fill(Path.Combine(_dir.Path, "filler"));
         for (int i = 4; i <= 40; i++) Assert.Null(outbox.Append(Record(i)));
         outbox.Delete([outbox.ReadOldest(1).Single().Id]); // the broker acknowledged seq 1
 
@@ -123,7 +101,7 @@ public sealed class DiskFullTests : IDisposable
         await using var host = HostProcess.Start("run", "--config", config);
         // A backlog first (broker down), then the disk fills, then the broker comes back.
         await host.WaitForCountAsync("Stored count record", 5, TimeSpan.FromSeconds(90));
-        Fill(Path.Combine(_dir.Path, "filler"));
+        Tmpfs.Fill(Path.Combine(_dir.Path, "filler"));
         broker.Start();
         await using var probe = new MqttProbe();
         await probe.ConnectAsync(broker.Port, "workerpool/demo-01/#");
@@ -171,7 +149,7 @@ public sealed class DiskFullTests : IDisposable
 
     public void Dispose()
     {
-        if (_mounted) Run("umount", "-l", _dir.Path);
+        if (_mounted) Tmpfs.Unmount(_dir.Path);
         _dir.Dispose();
     }
 }

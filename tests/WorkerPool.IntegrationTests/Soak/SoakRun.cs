@@ -50,7 +50,7 @@ public sealed partial class SoakRun : IAsyncDisposable
         _say = say ?? (_ => { });
         _data = _dir.File("data");
         Directory.CreateDirectory(_data);
-        _tmpfs = Environment.UserName == "root" && Run("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", _data) == 0;
+        _tmpfs = Tmpfs.TryMount(_data, "64m");
     }
 
     /// <summary>False where a tmpfs cannot be mounted (not root): the full-disk fault is skipped then.</summary>
@@ -131,7 +131,7 @@ public sealed partial class SoakRun : IAsyncDisposable
             case Fault.DiskFull:
                 if (!_tmpfs) return "skipped (mounting a tmpfs needs root)";
                 string filler = Path.Combine(_data, "filler");
-                Fill(filler);
+                Tmpfs.Fill(filler);
                 await Task.Delay(_plan.DiskFullFor);
                 File.Delete(filler);
                 return $"full for {_plan.DiskFullFor.TotalSeconds:0} s";
@@ -240,17 +240,6 @@ public sealed partial class SoakRun : IAsyncDisposable
         _cameras = c["cameras"]!.DeepClone().AsArray();
     });
 
-    private static void Fill(string path)
-    {
-        var chunk = new byte[256 * 1024];
-        using var filler = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1);
-        try
-        {
-            for (int i = 0; i < 4096; i++) { filler.Write(chunk); filler.Flush(); }
-        }
-        catch (IOException) { } // ENOSPC: full now
-    }
-
     private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout, string what, bool throwOnTimeout = true)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -265,15 +254,6 @@ public sealed partial class SoakRun : IAsyncDisposable
         }
     }
 
-    private static int Run(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var p = Process.Start(info)!;
-        p.WaitForExit(20_000);
-        return p.ExitCode;
-    }
-
     [GeneratedRegex(@"Stored count record (\S+) seq (\d+)")]
     private static partial Regex StoredLine();
 
@@ -283,7 +263,7 @@ public sealed partial class SoakRun : IAsyncDisposable
         if (_observer is not null) await _observer.DisposeAsync();
         _rtsp.Dispose();
         _broker.Dispose();
-        if (_tmpfs) Run("umount", "-l", _data);
+        if (_tmpfs) Tmpfs.Unmount(_data);
         _stop.Dispose();
         _dir.Dispose();
     }
