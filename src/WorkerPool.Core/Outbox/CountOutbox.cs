@@ -112,29 +112,29 @@ public sealed class CountOutbox : IDisposable
     /// </summary>
     public int AppendRange(IEnumerable<CountRecord> records) => Exclusive(() =>
     {
-            bool synced = _clock.Synchronized;
-            foreach (var record in records)
+        bool synced = _clock.Synchronized;
+        foreach (var record in records)
+        {
+            if (string.IsNullOrEmpty(record.MessageId)) record.MessageId = Guid.NewGuid().ToString();
+            record.Seq = _ledger.Allocate(record.CameraId);
+            record.ClockSynced = synced;
+            _pending.Enqueue(record);
+        }
+        // Numbers given out are durable before the records are: one lost from memory leaves a gap, never a reuse.
+        SaveLedger();
+        int stored = TryPersistPending();
+        if (_pending.Count > _options.MaxPendingInMemory)
+        {
+            while (_pending.Count > _options.MaxPendingInMemory)
             {
-                if (string.IsNullOrEmpty(record.MessageId)) record.MessageId = Guid.NewGuid().ToString();
-                record.Seq = _ledger.Allocate(record.CameraId);
-                record.ClockSynced = synced;
-                _pending.Enqueue(record);
+                var lost = _pending.Dequeue();
+                _ledger.AddLost(1);
+                Log.OutboxPendingOverflow(_logger, lost.CameraId, lost.Seq, _ledger.Lost);
             }
-            // Numbers given out are durable before the records are: one lost from memory leaves a gap, never a reuse.
             SaveLedger();
-            int stored = TryPersistPending();
-            if (_pending.Count > _options.MaxPendingInMemory)
-            {
-                while (_pending.Count > _options.MaxPendingInMemory)
-                {
-                    var lost = _pending.Dequeue();
-                    _ledger.AddLost(1);
-                    Log.OutboxPendingOverflow(_logger, lost.CameraId, lost.Seq, _ledger.Lost);
-                }
-                SaveLedger();
-            }
-            _signal.Writer.TryWrite(true);
-            return stored;
+        }
+        _signal.Writer.TryWrite(true);
+        return stored;
     });
 
     /// <summary>
@@ -275,7 +275,7 @@ public sealed class CountOutbox : IDisposable
             throw new DiskAlmostFullException($"disk almost full: {free} bytes free for {_path} (outbox.minFreeBytes is {_options.MinFreeBytes})");
     }
 
-    /// <summary>Writes what waits in memory, once storage lets it; false when it still cannot.</summary>
+    /// <summary>Writes what waits in memory, once storage lets it; returns how many were stored (0 while it still cannot).</summary>
     private int TryPersistPending()
     {
         try
@@ -290,7 +290,7 @@ public sealed class CountOutbox : IDisposable
         {
             // LiteDB's file streams stay failed after an error such as ENOSPC: reopen before the next write.
             _broken |= ex is not DiskAlmostFullException;
-            if (_writeError != ex.Message) Log.OutboxWriteFailed(_logger, ex, _pending.Count);
+            if (_writeError is null) Log.OutboxWriteFailed(_logger, ex, _pending.Count); // once per failure, not every retry
             _writeError = ex.Message;
             return 0;
         }
@@ -481,7 +481,7 @@ public sealed class CountOutbox : IDisposable
     {
         _broken |= ex is not DiskAlmostFullException; // LiteDB's streams stay failed after a real error: reopen
         string message = ex is ObjectDisposedException ? "storage failed earlier and is being reopened" : ex.Message;
-        if (_readError != message) Log.OutboxReadFailed(_logger, message);
+        if (_readError is null) Log.OutboxReadFailed(_logger, message);
         _readError = message;
         return message;
     }
