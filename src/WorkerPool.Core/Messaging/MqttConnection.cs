@@ -121,8 +121,6 @@ public sealed class MqttConnection : IAsyncDisposable
         }
     }
 
-
-
     /// <summary>A token cancelled by the caller's or after <see cref="MqttOptions.TimeoutSeconds"/>, whichever comes first.</summary>
     private CallDeadline Deadline(CancellationToken cancellationToken, out CancellationToken token)
     {
