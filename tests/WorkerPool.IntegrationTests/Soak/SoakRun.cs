@@ -23,6 +23,7 @@ public sealed partial class SoakRun : IAsyncDisposable
     public const string Device = "demo-01";
     private readonly SoakPlan _plan;
     private readonly string? _binary;
+    private readonly IReadOnlyDictionary<string, string>? _environment;
     private readonly Action<string> _say;
     private readonly TempDir _dir = new();
     private readonly string _data;
@@ -42,11 +43,13 @@ public sealed partial class SoakRun : IAsyncDisposable
     private int _restartCount;
 
     /// <param name="binary">A published <c>workerpool</c> binary, or null for the checkout's build.</param>
+    /// <param name="environment">Extra environment for the service (the systemd unit's <c>Environment=</c> lines, to run it as a device does).</param>
     /// <param name="say">Progress lines (the benchmark prints them; tests ignore them).</param>
-    public SoakRun(SoakPlan plan, string? binary = null, Action<string>? say = null)
+    public SoakRun(SoakPlan plan, string? binary = null, IReadOnlyDictionary<string, string>? environment = null, Action<string>? say = null)
     {
         _plan = plan;
         _binary = binary;
+        _environment = environment;
         _say = say ?? (_ => { });
         _data = _dir.File("data");
         Directory.CreateDirectory(_data);
@@ -101,7 +104,7 @@ public sealed partial class SoakRun : IAsyncDisposable
 
     private void StartHost()
     {
-        var host = _binary is null ? HostProcess.Start("run", "--config", _config) : HostProcess.StartFile(_binary, null, "run", "--config", _config);
+        var host = HostProcess.StartFile(_binary ?? Repo.HostScript, _environment, "run", "--config", _config);
         _hosts.Add(host);
         _starts.Add((Now, host.Pid));
     }
