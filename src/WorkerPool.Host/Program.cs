@@ -1,5 +1,6 @@
 using WorkerPool.Host;
 
+MemoryTuning.Apply();
 // Before anything touches ONNX Runtime or OpenCV: a device may point them at its own native builds (docs/JETSON.md).
 if (NativeLibraries.Configure() is { } nativeError)
 {
