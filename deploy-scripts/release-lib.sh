@@ -25,6 +25,8 @@ layout() {
   ETC="$ROOT/etc/workerpool"
   DATA="$ROOT/var/lib/workerpool"
   UNIT="$ROOT/etc/systemd/system/$SERVICE.service"
+  # An operator's HEALTH_FILE wins; otherwise the release's check says where the service writes it (release_check).
+  HEALTH_FILE_GIVEN="${HEALTH_FILE:+1}"
   HEALTH_FILE="${HEALTH_FILE:-$DATA/health.json}"
 }
 
@@ -103,7 +105,7 @@ release_check() {
   )" || status=$?
   if [ -n "$out" ]; then printf '%s\n' "$out" >&2; fi
   said="$(printf '%s\n' "$out" | sed -n 's/^health file: //p' | tail -n 1)"
-  if [ -n "$said" ]; then HEALTH_FILE="$said"; fi
+  if [ -n "$said" ] && [ -z "$HEALTH_FILE_GIVEN" ]; then HEALTH_FILE="$said"; fi
   return "$status"
 }
 

@@ -16,7 +16,11 @@ public interface IHostClock
     string BootId { get; }
 }
 
-/// <summary>The Linux kernel's view: <c>adjtimex(2)</c> for synchronisation, <c>/proc/sys/kernel/random/boot_id</c> for the boot.</summary>
+/// <summary>
+/// The Linux kernel's view: <c>adjtimex(2)</c> (read-only) for synchronisation, <c>/proc/sys/kernel/random/boot_id</c>
+/// for the boot. Where a seccomp filter denies adjtimex (systemd's <c>ProtectClock=</c>), systemd-timesyncd's
+/// <c>/run/systemd/timesync/synchronized</c> marker answers instead.
+/// </summary>
 public sealed partial class LinuxHostClock : IHostClock
 {
     private const int TimeError = 5; // TIME_ERROR: the clock is not synchronised
@@ -42,10 +46,13 @@ public sealed partial class LinuxHostClock : IHostClock
             // struct timex is 208 bytes on 64-bit Linux; modes = 0 only reads. The return value is the clock state.
             Span<byte> timex = stackalloc byte[256];
             timex.Clear();
+            int state;
             unsafe
             {
-                fixed (byte* p = timex) return adjtimex(p) is >= 0 and not TimeError;
+                fixed (byte* p = timex) state = adjtimex(p);
             }
+            if (state >= 0) return state != TimeError;
+            return File.Exists("/run/systemd/timesync/synchronized");
         }
     }
 

@@ -26,11 +26,7 @@ public static class HealthFile
     /// <summary>Replaces <paramref name="path"/> with <paramref name="content"/> as one line of JSON.</summary>
     public static void Write(string path, HealthFileContent content)
     {
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(content, Json.HealthFileContent);
-        byte[] bytes = new byte[Math.Max(MinBytes, json.Length + 1)];
-        json.CopyTo(bytes, 0);
-        bytes.AsSpan(json.Length, bytes.Length - json.Length - 1).Fill((byte)' ');
-        bytes[^1] = (byte)'\n';
+        byte[] bytes = Padded(content, MinBytes);
         string tmp = path + ".tmp";
         try
         {
@@ -41,10 +37,30 @@ public static class HealthFile
         {
             // No room for a new file (ENOSPC): overwrite the old one's blocks.
             try { File.Delete(tmp); } catch (IOException) { }
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
-            file.Write(bytes);
-            file.Flush();
+            WriteInPlace(path, content);
         }
+    }
+
+    /// <summary>
+    /// Overwrites the existing file's bytes with <paramref name="content"/>, padded to the file's whole length so no
+    /// byte of a longer old verdict stays behind; needs no new disk blocks when the content fits.
+    /// </summary>
+    internal static void WriteInPlace(string path, HealthFileContent content)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+        file.Write(Padded(content, (int)Math.Min(int.MaxValue, file.Length)));
+        file.Flush();
+    }
+
+    /// <summary>One line of JSON, spaces up to <paramref name="length"/>, then a newline.</summary>
+    private static byte[] Padded(HealthFileContent content, int length)
+    {
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(content, Json.HealthFileContent);
+        byte[] bytes = new byte[Math.Max(length, json.Length + 1)];
+        json.CopyTo(bytes, 0);
+        bytes.AsSpan(json.Length, bytes.Length - json.Length - 1).Fill((byte)' ');
+        bytes[^1] = (byte)'\n';
+        return bytes;
     }
 
     /// <summary>Reads a health file; null when it is missing or unreadable.</summary>

@@ -71,12 +71,17 @@ public sealed class InferencePool : IAsyncDisposable
     /// </summary>
     public async Task HandOverAsync()
     {
+        _stopping = true;
         await _stop.CancelAsync().ConfigureAwait(false);
         await JoinAllAsync().ConfigureAwait(false);
         _handedOver = true;
     }
 
     private bool _handedOver;
+
+    // Set before the workers are joined: a worker abandoned now is not replaced (its replacement would load a model
+    // into a pool that is going away, and outlive it).
+    private volatile bool _stopping;
 
     /// <summary>
     /// Waits for every worker to finish the frame it holds. The supervisor keeps watching meanwhile, so a worker hung
@@ -99,6 +104,7 @@ public sealed class InferencePool : IAsyncDisposable
             _stop.Dispose(); // the queue belongs to the pool that took over
             return;
         }
+        _stopping = true;
         _queue.Complete();
         await JoinAllAsync().ConfigureAwait(false);
         if (!_stop.IsCancellationRequested) await _stop.CancelAsync().ConfigureAwait(false);
@@ -184,7 +190,7 @@ public sealed class InferencePool : IAsyncDisposable
             if (Interlocked.CompareExchange(ref _current, null, old) != old) return;
             _metrics.RecordReplacement();
             Log.WorkerReplaced(_pool._logger, _index, reason);
-            if (!_pool._stop.IsCancellationRequested) Spawn();
+            if (!_pool._stopping) Spawn();
         }
 
         public WorkerStatus Status(long now)

@@ -275,7 +275,9 @@ public sealed class MqttConnection : IAsyncDisposable
         {
             if (e.ClientWasConnected)
             {
-                _connected = NewSignal();
+                // A fresh signal for the next session, unless the current one was never completed: someone may be
+                // waiting on it (an attempt that failed after CONNACK disconnects too), and the next success completes it.
+                if (_connected.Task.IsCompleted) _connected = NewSignal();
                 if (_state != "stopped")
                 {
                     _state = "reconnecting";

@@ -66,6 +66,10 @@ public sealed class OutboxPublisher(CountOutbox outbox, MqttConnection connectio
         var batch = outbox.ReadOldest(batchSize);
         if (batch.Count == 0) return 0;
         var acked = new List<long>(batch.Count);
+        // What to wait for after this batch: only once the acknowledged records are deleted, so a crash meanwhile
+        // does not send them again.
+        TimeSpan? pause = null;
+        bool reconnect = false;
         try
         {
             foreach (var entry in batch)
@@ -75,7 +79,7 @@ public sealed class OutboxPublisher(CountOutbox outbox, MqttConnection connectio
                 {
                     // The broker answered but refused (e.g. ACL): keep the record and back off instead of spinning.
                     Log.PublishRefused(logger, entry.MessageId, connection.Topics.Counts(entry.CameraId), result.ReasonString ?? result.ReasonCode.ToString());
-                    await Task.Delay(TimeSpan.FromSeconds(5), time, cancellationToken).ConfigureAwait(false);
+                    pause = TimeSpan.FromSeconds(5);
                     break;
                 }
                 acked.Add(entry.Id);
@@ -85,15 +89,14 @@ public sealed class OutboxPublisher(CountOutbox outbox, MqttConnection connectio
         catch (TimeoutException ex)
         {
             // Connected, but no PUBACK (a broker overloaded or stuck): keep the record, back off, try again.
-            var delay = TimeSpan.FromSeconds(Math.Min(connection.MaxBackoff.TotalSeconds, Math.Pow(2, Math.Min(_unacknowledged++, 10))));
-            Log.PublishNotAcknowledged(logger, batch[acked.Count].MessageId, connection.Topics.Counts(batch[acked.Count].CameraId), ex.Message, delay.TotalSeconds);
-            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+            pause = TimeSpan.FromSeconds(Math.Min(connection.MaxBackoff.TotalSeconds, Math.Pow(2, Math.Min(_unacknowledged++, 10))));
+            Log.PublishNotAcknowledged(logger, batch[acked.Count].MessageId, connection.Topics.Counts(batch[acked.Count].CameraId), ex.Message, pause.Value.TotalSeconds);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // Connection lost mid-batch: what was acknowledged is deleted below, the rest goes after reconnecting.
             Log.PublishInterrupted(logger, ex.Message);
-            if (!connection.IsConnected) await connection.WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
+            reconnect = !connection.IsConnected;
         }
         finally
         {
@@ -104,6 +107,8 @@ public sealed class OutboxPublisher(CountOutbox outbox, MqttConnection connectio
                 Log.Published(logger, acked.Count, outbox.Stats().Backlog);
             }
         }
+        if (pause is { } wait) await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
+        if (reconnect) await connection.WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
         return acked.Count;
     }
 

@@ -20,6 +20,7 @@ public sealed class CountOutbox : IDisposable
 {
     private const string Records = "outbox", Sequences = "seq", Meta = "meta";
     private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(5);
     private readonly object _lock = new();
     private readonly string _path;
     private readonly OutboxOptions _options;
@@ -128,7 +129,7 @@ public sealed class CountOutbox : IDisposable
             while (_pending.Count > _options.MaxPendingInMemory)
             {
                 var lost = _pending.Dequeue();
-                _ledger.AddLost(1);
+                _ledger.MarkLost(lost.CameraId, lost.Seq);
                 Log.OutboxPendingOverflow(_logger, lost.CameraId, lost.Seq, _ledger.Lost);
             }
             SaveLedger();
@@ -189,13 +190,16 @@ public sealed class CountOutbox : IDisposable
         {
             long since = Interlocked.Read(ref _busySince);
             double stuck = since == 0 ? 0 : Math.Round(_time.GetElapsedTime(since).TotalSeconds, 1);
-            var last = Volatile.Read(ref _lastStats) ?? new OutboxStats(0, null, 0, 0, 0, 0, null, Quarantined);
-            return last with { LastError = $"storage has not answered for {stuck:0} s", StuckSeconds = stuck };
+            // The figures as they were before the call that holds the lock (plain reads: it may be changing them).
+            var last = Snapshot();
+            // A write on an SD card may take a second or two (several fsyncs): that is not a fault yet.
+            return stuck < StuckAfter.TotalSeconds ? last : last with { LastError = $"storage has not answered for {stuck:0} s", StuckSeconds = stuck };
         }
         try
         {
             if (!_broken && !_disposed)
             {
+                Interlocked.Exchange(ref _busySince, _time.GetTimestamp()); // this read may hang as well
                 try
                 {
                     var oldest = _records.Query().OrderBy("_id").Limit(1).FirstOrDefault();
@@ -205,11 +209,12 @@ public sealed class CountOutbox : IDisposable
                 {
                     ReadFailed(ex);
                 }
+                finally
+                {
+                    Interlocked.Exchange(ref _busySince, 0);
+                }
             }
-            var stats = new OutboxStats(_count - _undeleted.Count, _oldestAge, _bytes, _ledger.Dropped, _pending.Count, _ledger.Lost,
-                _writeError ?? _readError, Quarantined);
-            Volatile.Write(ref _lastStats, stats);
-            return stats;
+            return Snapshot();
         }
         finally
         {
@@ -217,7 +222,8 @@ public sealed class CountOutbox : IDisposable
         }
     }
 
-    private OutboxStats? _lastStats;
+    private OutboxStats Snapshot() => new(_count - _undeleted.Count, _oldestAge, _bytes, _ledger.Dropped, _pending.Count, _ledger.Lost,
+        _writeError ?? _readError, Quarantined);
 
     /// <summary>Applies the retention limits now (also applied after every write). Drops the oldest first, counted and logged.</summary>
     public void EnforceLimits() => Exclusive(() => Quietly(() =>
@@ -278,13 +284,12 @@ public sealed class CountOutbox : IDisposable
     /// <summary>Writes what waits in memory, once storage lets it; returns how many were stored (0 while it still cannot).</summary>
     private int TryPersistPending()
     {
+        int stored;
         try
         {
-            int stored = PersistPending();
+            stored = PersistPending();
             if (_writeError is not null) Log.OutboxRecovered(_logger, stored);
             _writeError = null;
-            ApplyLimits();
-            return stored;
         }
         catch (Exception ex) when (IsStorageFailure(ex))
         {
@@ -294,6 +299,13 @@ public sealed class CountOutbox : IDisposable
             _writeError = ex.Message;
             return 0;
         }
+        // Stored: whatever retention then meets is reported on its own, not as a failure to store these.
+        Quietly(() =>
+        {
+            TryRetryDeletes(); // acknowledged records go first: they are no loss
+            ApplyLimits();
+        });
+        return stored;
     }
 
     /// <summary>Writes every pending record in one transaction, then forces it to disk.</summary>
@@ -374,27 +386,35 @@ public sealed class CountOutbox : IDisposable
         while (_count > 0)
         {
             var batch = _records.Query().OrderBy("_id").Limit(256).ToList();
-            int take = 0;
-            foreach (var doc in batch)
+            long count = _count, bytes = _bytes;
+            int take = 0, delivered = 0;
+            try
             {
-                if (!condition(doc)) break;
-                take++;
-                // Keep the running totals current so size conditions see each removal.
-                _count--;
-                _bytes -= doc["b"].AsInt32;
+                foreach (var doc in batch)
+                {
+                    if (!condition(doc)) break;
+                    take++;
+                    // Keep the running totals current so size conditions see each removal.
+                    _count--;
+                    _bytes -= doc["b"].AsInt32;
+                    if (_undeleted.Contains(doc["_id"].AsInt64)) delivered++; // acknowledged already: no loss
+                }
+                if (take == 0) break;
+                _db.BeginTrans();
+                for (int i = 0; i < take; i++) _records.Delete(batch[i]["_id"]);
+                SetMeta("bytes", _bytes);
+                SetMeta("dropped", _ledger.Dropped + take - delivered);
+                _db.Commit();
             }
-            if (take == 0) break;
-            _db.BeginTrans();
-            for (int i = 0; i < take; i++)
+            catch
             {
-                _records.Delete(batch[i]["_id"]);
-                _undeleted.Remove(batch[i]["_id"].AsInt64);
+                (_count, _bytes) = (count, bytes);
+                TryRollback();
+                throw;
             }
-            SetMeta("bytes", _bytes);
-            SetMeta("dropped", _ledger.Dropped + take);
-            _db.Commit();
-            _ledger.AddDropped(take);
-            dropped += take;
+            for (int i = 0; i < take; i++) _undeleted.Remove(batch[i]["_id"].AsInt64);
+            _ledger.AddDropped(take - delivered);
+            dropped += take - delivered;
             if (take < batch.Count) break;
         }
         return dropped;
@@ -444,6 +464,16 @@ public sealed class CountOutbox : IDisposable
     {
         // A store that is stuck keeps the lock: let it be rather than pile up timer threads behind it.
         if (Interlocked.Read(ref _busySince) != 0) return;
+        // A timer callback that throws ends the process: whatever a damaged store throws is reported instead.
+        try { RetryOnce(); }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            lock (_lock) ReadFailed(ex);
+        }
+    }
+
+    private void RetryOnce()
+    {
         Exclusive(() =>
         {
             if (_disposed) return;

@@ -21,6 +21,7 @@ internal sealed class SequenceLedger : IDisposable
     private const uint Magic = 0x51535057; // "WPSQ"
     private const int HeaderBytes = 4 + 8 + 4, HashBytes = 8, MinSlotBytes = 4096;
     private readonly string _path;
+    // Per camera: the last number given out, and the last one settled (stored, or already counted lost).
     private readonly Dictionary<string, (long Allocated, long Stored)> _cameras = new(StringComparer.Ordinal);
     private FileStream? _file;
     private int _slotBytes;
@@ -61,8 +62,12 @@ internal sealed class SequenceLedger : IDisposable
         _cameras[camera] = (Math.Max(allocated, seq), Math.Max(stored, seq));
     }
 
-    /// <summary>Counts records that will never be stored.</summary>
-    public void AddLost(long count) => Lost += count;
+    /// <summary>Counts a record that will never be stored (its number is settled, so a restart does not count it again).</summary>
+    public void MarkLost(string camera, long seq)
+    {
+        Lost++;
+        MarkStored(camera, seq);
+    }
 
     /// <summary>Counts stored records that retention dropped.</summary>
     public void AddDropped(long count) => Dropped += count;
@@ -93,11 +98,13 @@ internal sealed class SequenceLedger : IDisposable
         byte[] payload = Payload();
         int needed = HeaderBytes + payload.Length + HashBytes;
         if (_file is null || needed > _slotBytes) Recreate(needed);
-        _generation++;
-        var slot = Slot(payload, _generation, _slotBytes);
-        _file!.Position = (_generation % 2) * _slotBytes;
-        _file.Write(slot);
+        // The generation moves on only once its slot is on disk: after a failed write the next one goes to the same
+        // (already damaged) slot, never over the last good one.
+        long next = _generation + 1;
+        _file!.Position = (next % 2) * _slotBytes;
+        _file.Write(Slot(payload, next, _slotBytes));
         _file.Flush(flushToDisk: true);
+        _generation = next;
     }
 
     /// <summary>

@@ -217,6 +217,17 @@ public sealed class DeployScriptTests : IAsyncDisposable
         Assert.True(code == 0, string.Join("\n", stdout.Concat(stderr)));
     }
 
+    [Fact]
+    public void SystemdUnit_LetsTheServiceReadWhetherTheClockIsSynchronised()
+    {
+        // ProtectClock= installs a seccomp filter that denies adjtimex(2) even read-only: the device would then always
+        // say its clock is not synchronised (and mark every count record so). The service user cannot set the clock
+        // anyway: it has no CAP_SYS_TIME.
+        var settings = File.ReadLines(Repo.Path("deploy-scripts", "systemd", "workerpool.service")).Where(l => !l.StartsWith('#')).ToArray();
+        Assert.DoesNotContain(settings, l => l.StartsWith("ProtectClock=yes", StringComparison.Ordinal));
+        Assert.DoesNotContain(settings, l => l.Contains("CAP_SYS_TIME", StringComparison.Ordinal));
+    }
+
     [SkippableFact]
     public async Task SystemdUnit_PassesSystemdAnalyzeVerify()
     {

@@ -7,17 +7,18 @@ namespace WorkerPool.IntegrationTests.Infrastructure;
 /// <summary>
 /// A broker that fails in the ways a real one sometimes does, on a free 127.0.0.1 port: <see cref="Mode.Silent"/>
 /// accepts TCP and never says a word; <see cref="Mode.NoPuback"/> speaks MQTT 5 (CONNACK, SUBACK, PINGRESP) but
-/// never acknowledges a QoS 1 PUBLISH. Just enough of the protocol for MQTTnet's client.
+/// never acknowledges a QoS 1 PUBLISH; <see cref="Mode.FirstSubscribeUnanswered"/> leaves the first SUBSCRIBE
+/// unanswered and then works (PUBACK included). Just enough of the protocol for MQTTnet's client.
 /// </summary>
 public sealed class StallingBroker : IDisposable
 {
-    public enum Mode { Silent, NoPuback }
+    public enum Mode { Silent, NoPuback, FirstSubscribeUnanswered }
 
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentBag<TcpClient> _clients = [];
     private readonly Mode _mode;
-    private int _connects;
+    private int _connects, _subscribes;
 
     public StallingBroker(Mode mode)
     {
@@ -42,7 +43,7 @@ public sealed class StallingBroker : IDisposable
             try { client = await _listener.AcceptTcpClientAsync(_stop.Token); }
             catch (Exception) { return; }
             _clients.Add(client);
-            if (_mode == Mode.NoPuback) _ = Task.Run(() => ServeAsync(client));
+            if (_mode != Mode.Silent) _ = Task.Run(() => ServeAsync(client));
         }
     }
 
@@ -71,11 +72,14 @@ public sealed class StallingBroker : IDisposable
                         Interlocked.Increment(ref _connects);
                         await stream.WriteAsync(new byte[] { 0x20, 0x03, 0x00, 0x00, 0x00 }, _stop.Token);
                         break;
-                    case 3: // PUBLISH: noted, never acknowledged
+                    case 3: // PUBLISH: noted; acknowledged (QoS 1) unless this broker never does
                         int topicLength = body[0] << 8 | body[1];
                         Published.Enqueue((System.Text.Encoding.UTF8.GetString(body, 2, topicLength), DateTime.UtcNow));
+                        if (_mode != Mode.NoPuback && (header[0] >> 1 & 3) == 1)
+                            await stream.WriteAsync(new byte[] { 0x40, 0x02, body[2 + topicLength], body[3 + topicLength] }, _stop.Token);
                         break;
-                    case 8: // SUBSCRIBE -> SUBACK granting QoS 1 to every filter
+                    case 8: // SUBSCRIBE -> SUBACK granting QoS 1 to every filter (the first one perhaps not)
+                        if (_mode == Mode.FirstSubscribeUnanswered && Interlocked.Increment(ref _subscribes) == 1) break;
                         await stream.WriteAsync(SubAck(body), _stop.Token);
                         break;
                     case 12: // PINGREQ -> PINGRESP

@@ -64,6 +64,25 @@ public sealed class BrokerFaultTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Reconnect_AfterAnAttemptThatFailedPastConnack_ThePublisherStillSendsTheBacklog()
+    {
+        // The first attempt gets its CONNACK, then the SUBSCRIBE goes unanswered: that attempt is closed again. The
+        // publisher, waiting for a connection since the start, must still be woken by the next one.
+        using var broker = new StallingBroker(StallingBroker.Mode.FirstSubscribeUnanswered);
+        using var outbox = CountOutbox.Open(_dir.File("outbox.db"), new OutboxOptions(), TimeProvider.System, NullLogger.Instance);
+        outbox.Append(new CountRecord { DeviceId = "dev-1", CameraId = "cam", WindowStart = DateTimeOffset.UnixEpoch, WindowEnd = DateTimeOffset.UnixEpoch.AddMinutes(1) });
+        await using var connection = Connection(broker.Port);
+        connection.Subscribe("workerpool/dev-1/cmd/+", _ => Task.CompletedTask);
+        using var publisher = new OutboxPublisher(outbox, connection, 25, TimeProvider.System, _log);
+        _running.Add(connection.RunAsync(_stop.Token));
+        _running.Add(publisher.RunAsync(_stop.Token));
+
+        await Until(() => outbox.Stats().Backlog == 0, TimeSpan.FromSeconds(30), "the backlog published after the second attempt");
+        Assert.True(broker.Connects >= 2, $"{broker.Connects} connects");
+        Assert.Contains(_log.Lines, l => l.EventId == ConnectFailed && l.Message.Contains("SUBSCRIBE", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Reconnect_AfterAFailedAttempt_StaysConnectedWithoutConnectingAgain()
     {
         using var broker = new MosquittoBroker();

@@ -156,6 +156,27 @@ public sealed class InferencePoolTests : IDisposable
     }
 
     [Fact]
+    public async Task Dispose_WhileAWorkerHangs_FailsItsFrameAndStartsNoReplacement()
+    {
+        using var never = new ManualResetEventSlim();
+        using var entered = new ManualResetEventSlim();
+        var factory = new FakeFactory(() => new FakeDetector { HangOnCall = 1, Hang = never, Entered = entered, IgnoreAbort = true });
+        var queue = new FrameQueue(8, dropOldest: false, f => f.Release());
+        var pool = NewPool(queue, factory, timeoutMs: 300);
+        pool.Start(TimeSpan.FromSeconds(10));
+        queue.Enqueue(NewFrame(0));
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(10)));
+
+        await pool.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(_results.TryTake(out var r, TimeSpan.FromSeconds(10)), "the hung frame got no result");
+        Assert.Equal((0L, FrameOutcome.Failed), (r.Admit, r.Outcome));
+        // A replacement would load a model into a pool that is gone, and use its disposed stop token.
+        Assert.Equal("replacing", pool.Status().Single().State);
+        never.Set();
+    }
+
+    [Fact]
     public async Task Start_DetectorCannotLoad_ThrowsClearly()
     {
         var factory = new FakeFactory(() => throw new InvalidOperationException("no such model"));

@@ -301,6 +301,52 @@ public sealed class CountOutboxTests : IDisposable
         Assert.Equal((2L, 0.0, (string?)null), (outbox.Stats().Backlog, outbox.Stats().StuckSeconds, outbox.Stats().LastError));
     }
 
+    [Fact]
+    public void RecordsLostFromMemoryThenTheRestAtAStop_AreEachCountedOnce()
+    {
+        using (var outbox = Open(new OutboxOptions { MinFreeBytes = long.MaxValue, MaxPendingInMemory = 3 }))
+            for (int i = 1; i <= 5; i++) outbox.Append(Record("a", i)); // 2 lost to the memory limit, 3 held when it stops
+        using var reopened = Open();
+        Assert.Equal(5, reopened.Stats().LostUnstored);
+        Assert.Equal(6, reopened.Append(Record("a"))!.Seq);
+    }
+
+    [Fact]
+    public void Retention_AcknowledgedRecordWaitingToBeDeleted_IsNotCountedAsDropped()
+    {
+        var options = new OutboxOptions { MaxRecords = 2 };
+        using var outbox = Open(options);
+        outbox.Append(Record("a"));
+        outbox.Append(Record("a"));
+        options.MinFreeBytes = long.MaxValue; // no room to delete: the acknowledged record waits
+        outbox.Delete([outbox.ReadOldest(1).Single().Id]);
+        options.MinFreeBytes = 0;
+        outbox.Append(Record("a"));
+
+        // Seq 1 reached the broker: it is no gap, so not a retention loss.
+        Assert.Equal((0L, 2L), (outbox.Stats().DroppedByRetention, outbox.Stats().Backlog));
+        Assert.Equal([2L, 3], outbox.ReadOldest(10).Select(e => e.Seq));
+    }
+
+    [Fact]
+    public async Task Stats_DuringAnOrdinarySlowWrite_ReportsNoError()
+    {
+        using var outbox = Open();
+        outbox.Append(Record("a"));
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        outbox.BeforeWrite = () => { entered.Set(); release.Wait(TimeSpan.FromSeconds(30)); };
+        var append = Task.Run(() => outbox.Append(Record("a")));
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(10)));
+        _time.Advance(TimeSpan.FromSeconds(1)); // an SD card's fsyncs can take that long
+
+        var busy = outbox.Stats();
+        Assert.Equal((1L, (string?)null, 0.0), (busy.Backlog, busy.LastError, busy.StuckSeconds));
+        outbox.BeforeWrite = null;
+        release.Set();
+        await append.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     private sealed class FakeHostClock : WorkerPool.Diagnostics.IHostClock
     {
         public bool Synchronized { get; set; } = true;
