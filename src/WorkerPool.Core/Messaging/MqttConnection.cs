@@ -75,8 +75,14 @@ public sealed class MqttConnection : IAsyncDisposable
     /// <summary>When this process started its MQTT session handling.</summary>
     public DateTimeOffset BootTime { get; }
 
-    /// <summary>True while connected.</summary>
-    public bool IsConnected => _client.IsConnected;
+    /// <summary>
+    /// True while a session is up in full: CONNACK, online status and subscriptions. Between CONNACK and the SUBACK
+    /// MQTTnet already says connected, but that attempt may still be closed.
+    /// </summary>
+    public bool IsConnected
+    {
+        get { lock (_gate) return _client.IsConnected && _connected.Task.IsCompleted; }
+    }
 
     /// <summary><c>starting</c>, <c>connecting</c>, <c>connected</c>, <c>reconnecting</c>, <c>refused</c> or <c>stopped</c>.</summary>
     public string State => _state;
@@ -96,10 +102,10 @@ public sealed class MqttConnection : IAsyncDisposable
         lock (_gate) _subscriptions[topic] = handler;
     }
 
-    /// <summary>Completes when connected (at once if already).</summary>
+    /// <summary>Completes when a session is up in full (at once if one is; see <see cref="IsConnected"/>).</summary>
     public Task WaitConnectedAsync(CancellationToken cancellationToken)
     {
-        lock (_gate) return _client.IsConnected ? Task.CompletedTask : _connected.Task.WaitAsync(cancellationToken);
+        lock (_gate) return _client.IsConnected && _connected.Task.IsCompleted ? Task.CompletedTask : _connected.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>Longest wait between reconnect attempts, also the cap of the publisher's backoff.</summary>

@@ -32,8 +32,11 @@ public sealed class StallingBroker : IDisposable
     /// <summary>CONNECT packets received.</summary>
     public int Connects => Volatile.Read(ref _connects);
 
-    /// <summary>Topics of every PUBLISH received, in order, with when it came.</summary>
-    public ConcurrentQueue<(string Topic, DateTime At)> Published { get; } = new();
+    /// <summary>SUBSCRIBE packets received.</summary>
+    public int Subscribes => Volatile.Read(ref _subscribes);
+
+    /// <summary>Every PUBLISH received, in order: its topic, when it came, and the number of the CONNECT it came after.</summary>
+    public ConcurrentQueue<(string Topic, DateTime At, int Connect)> Published { get; } = new();
 
     private async Task AcceptAsync()
     {
@@ -65,6 +68,7 @@ public sealed class StallingBroker : IDisposable
                     if ((b & 0x80) == 0) break;
                 }
                 var body = new byte[length];
+                int connect = Connects;
                 await stream.ReadExactlyAsync(body, _stop.Token);
                 switch (header[0] >> 4)
                 {
@@ -74,12 +78,12 @@ public sealed class StallingBroker : IDisposable
                         break;
                     case 3: // PUBLISH: noted; acknowledged (QoS 1) unless this broker never does
                         int topicLength = body[0] << 8 | body[1];
-                        Published.Enqueue((System.Text.Encoding.UTF8.GetString(body, 2, topicLength), DateTime.UtcNow));
+                        Published.Enqueue((System.Text.Encoding.UTF8.GetString(body, 2, topicLength), DateTime.UtcNow, connect));
                         if (_mode != Mode.NoPuback && (header[0] >> 1 & 3) == 1)
                             await stream.WriteAsync(new byte[] { 0x40, 0x02, body[2 + topicLength], body[3 + topicLength] }, _stop.Token);
                         break;
                     case 8: // SUBSCRIBE -> SUBACK granting QoS 1 to every filter (the first one perhaps not)
-                        if (_mode == Mode.FirstSubscribeUnanswered && Interlocked.Increment(ref _subscribes) == 1) break;
+                        if (Interlocked.Increment(ref _subscribes) == 1 && _mode == Mode.FirstSubscribeUnanswered) break;
                         await stream.WriteAsync(SubAck(body), _stop.Token);
                         break;
                     case 12: // PINGREQ -> PINGRESP

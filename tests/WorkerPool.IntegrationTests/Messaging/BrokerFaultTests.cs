@@ -83,6 +83,28 @@ public sealed class BrokerFaultTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Publisher_StartedWhileASessionIsHalfSetUp_WaitsForOneThatIsUpInFull()
+    {
+        // CONNACK has come but the SUBSCRIBE is unanswered: the client says it is connected, yet this attempt will be
+        // closed. A publisher starting now must wait for the next session, not send into this one.
+        using var broker = new StallingBroker(StallingBroker.Mode.FirstSubscribeUnanswered);
+        using var outbox = CountOutbox.Open(_dir.File("outbox.db"), new OutboxOptions(), TimeProvider.System, NullLogger.Instance);
+        outbox.Append(new CountRecord { DeviceId = "dev-1", CameraId = "cam", WindowStart = DateTimeOffset.UnixEpoch, WindowEnd = DateTimeOffset.UnixEpoch.AddMinutes(1) });
+        await using var connection = Connection(broker.Port);
+        connection.Subscribe("workerpool/dev-1/cmd/+", _ => Task.CompletedTask);
+        _running.Add(connection.RunAsync(_stop.Token));
+        await Until(() => broker.Subscribes >= 1, TimeSpan.FromSeconds(20), "the first SUBSCRIBE");
+        Assert.False(connection.IsConnected);
+
+        using var publisher = new OutboxPublisher(outbox, connection, 25, TimeProvider.System, _log);
+        _running.Add(publisher.RunAsync(_stop.Token));
+
+        await Until(() => outbox.Stats().Backlog == 0, TimeSpan.FromSeconds(30), "the backlog published");
+        var counts = broker.Published.Where(p => p.Topic == "workerpool/dev-1/counts/cam").ToArray();
+        Assert.All(counts, p => Assert.True(p.Connect >= 2, $"published in session {p.Connect}"));
+    }
+
+    [Fact]
     public async Task Reconnect_AfterAFailedAttempt_StaysConnectedWithoutConnectingAgain()
     {
         using var broker = new MosquittoBroker();
