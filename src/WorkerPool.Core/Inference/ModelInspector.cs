@@ -48,15 +48,28 @@ public static class ModelInspector
             errors.Add(new(pathField, $"model file '{path}' does not exist (run deploy-scripts/fetch-model.sh)"));
             return null;
         }
-        string hash = Sha256Of(path);
+        string hash = Sha256OfCached(path);
         if (!string.Equals(hash, manifest.Sha256, StringComparison.OrdinalIgnoreCase))
         {
             errors.Add(new(pathField, $"model file '{path}' has sha256 {hash}, the manifest expects {manifest.Sha256}"));
             return null;
         }
-        string? shapeError = CheckShapes(path, manifest);
+        // Opening a session for the check costs native memory that malloc keeps: do it once per model and manifest,
+        // not at every remote config change (each one is validated with its model).
+        string shapeKey = $"{hash}|{manifest.Format}|{manifest.InputWidth}x{manifest.InputHeight}|{manifest.NumClasses}";
+        string? shapeError = ShapeVerdicts.GetOrAdd(shapeKey, _ => CheckShapes(path, manifest));
         if (shapeError is not null) { errors.Add(new(pathField, shapeError)); return null; }
         return new ModelInfo(manifest, path);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string?> ShapeVerdicts = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, long Length, DateTime Written), string> Hashes = new();
+
+    /// <summary>The file's SHA-256, hashed again only when its path, length or modification time changed.</summary>
+    private static string Sha256OfCached(string path)
+    {
+        var file = new FileInfo(path);
+        return Hashes.GetOrAdd((file.FullName, file.Length, file.LastWriteTimeUtc), _ => Sha256Of(path));
     }
 
     /// <summary>Lower-case hex SHA-256 of a file.</summary>
