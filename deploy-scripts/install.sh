@@ -2,11 +2,12 @@
 # Installs WorkerPool on a device: the system user, the directory layout, the systemd unit, the device config and
 # a first release; then starts it and waits for it to report healthy. Idempotent: run it again and nothing changes
 # (an existing /etc/workerpool/config.json is never overwritten). A newer release given here goes through update.sh.
-# Usage: install.sh [--root DIR] [--config FILE] [--no-start] [--timeout SECONDS] [RELEASE_DIR]
+# Usage: install.sh [--root DIR] [--config FILE] [--no-start] [--insecure] [--timeout SECONDS] [RELEASE_DIR]
 #   RELEASE_DIR  a release built by publish.sh (default: the release this script is part of)
 #   --root       install under DIR instead of / (tests): no user, group or udev changes; services left alone unless SYSTEMCTL is set
 #   --config     the device config to install when none is there yet (default: the release's deploy/config.json)
 #   --no-start   lay everything out but do not enable or start the service
+#   --insecure   start a device whose config has no security.fleetPublicKey (it then takes unsigned configs and commands)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source-path=SCRIPTDIR source=release-lib.sh
@@ -15,14 +16,16 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 src="$here/.."
 config=""
 start=1
+insecure=0
 timeout=180
 while [ $# -gt 0 ]; do
   case "$1" in
     --root) ROOT="$2"; shift 2 ;;
     --config) config="$2"; shift 2 ;;
     --no-start) start=0; shift ;;
+    --insecure) insecure=1; shift ;;
     --timeout) timeout="$2"; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) src="$1"; shift ;;
   esac
@@ -81,6 +84,9 @@ service_ctl daemon-reload
 # after the edit goes on from here.
 release_check "$version" ||
   die "$version is installed but not started: fix $ETC/config.json (above) and run install.sh again"
+if [ "${SIGNED:-}" = "not required" ] && [ "$insecure" = 0 ]; then
+  die "$version is installed but not started: $ETC/config.json has no security.fleetPublicKey, so anyone who can publish to this device's topics would configure it. Set the fleet's public key, or run install.sh --insecure to start it anyway"
+fi
 if [ "$start" = 0 ]; then say "installed $version (not started: --no-start)"; exit 0; fi
 
 marker="$(mktemp "${TMPDIR:-/tmp}/workerpool-install.XXXXXX")"

@@ -106,6 +106,9 @@ release_check() {
   if [ -n "$out" ]; then printf '%s\n' "$out" >&2; fi
   said="$(printf '%s\n' "$out" | sed -n 's/^health file: //p' | tail -n 1)"
   if [ -n "$said" ] && [ -z "$HEALTH_FILE_GIVEN" ]; then HEALTH_FILE="$said"; fi
+  # "required" or "not required": whether the config makes the device verify remote changes (install.sh --insecure).
+  # shellcheck disable=SC2034 # read by install.sh
+  SIGNED="$(printf '%s\n' "$out" | sed -n 's/^signed config and commands: \(not required\|required\).*/\1/p' | tail -n 1)"
   return "$status"
 }
 

@@ -41,6 +41,10 @@ internal static class CheckCommand
             $"workers [{string.Join(", ", config.Pool.Workers.Select(w => w.Device))}], model {model.Manifest.Name}");
         // update.sh and install.sh wait on this file for the new release to say it is healthy.
         Console.WriteLine($"health file: {config.HealthFilePath}");
+        // install.sh reads this line: it refuses a device that takes unsigned changes unless told --insecure.
+        Console.WriteLine(string.IsNullOrEmpty(config.Security?.FleetPublicKey)
+            ? "signed config and commands: not required (no security.fleetPublicKey: anyone who can publish to this device's topics configures it)"
+            : "signed config and commands: required");
         if (NativeLibraries.ProbeOpenCv() is { } openCvError)
         {
             await Console.Error.WriteLineAsync(openCvError).ConfigureAwait(false);

@@ -99,21 +99,24 @@ internal static class FleetCommands
     {
         var request = JsonNode.Parse(argsJson) as JsonObject;
         if (request is null) { await Console.Error.WriteLineAsync("--args must be a JSON object").ConfigureAwait(false); return ExitCodes.InvalidConfig; }
+        string responseTopic = $"{t.Prefix}/operators/{Guid.NewGuid():N}/reply";
+        byte[] correlation = Guid.NewGuid().ToByteArray();
         if (t.SigningKey is not null)
         {
+            // Signed with where the answer goes, and new every time: a captured command cannot be sent again or redirected.
             request["time"] = DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+            request["nonce"] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
             using var key = LoadKey(t.SigningKey);
-            request["signature"] = FleetSignature.Sign(key, CommandService.CommandBytes(t.Device, name, request));
+            request["signature"] = FleetSignature.Sign(key, CommandGate.CommandBytes(t.Device, name, responseTopic, correlation, request));
         }
         using var client = new MqttClientFactory().CreateMqttClient();
-        string responseTopic = $"{t.Prefix}/operators/{Guid.NewGuid():N}/reply";
         var reply = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         client.ApplicationMessageReceivedAsync += e => { reply.TrySetResult(Encoding.UTF8.GetString(e.ApplicationMessage.Payload)); return Task.CompletedTask; };
         await client.ConnectAsync(Options(t), token).ConfigureAwait(false);
         await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(responseTopic, MqttQualityOfServiceLevel.AtLeastOnce).Build(), token).ConfigureAwait(false);
         await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic($"{t.Root}/cmd/{name}").WithPayload(request.ToJsonString())
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithResponseTopic(responseTopic)
-            .WithCorrelationData(Guid.NewGuid().ToByteArray()).Build(), token).ConfigureAwait(false);
+            .WithCorrelationData(correlation).Build(), token).ConfigureAwait(false);
         return await PrintAnswerAsync(reply.Task, t, "\"ok\":true", $"no reply from {t.Device} within {t.Timeout.TotalSeconds:0} s", token).ConfigureAwait(false);
     }
 

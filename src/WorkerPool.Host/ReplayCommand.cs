@@ -8,6 +8,7 @@ using WorkerPool.Config;
 using WorkerPool.Counting;
 using WorkerPool.Diagnostics;
 using WorkerPool.Inference;
+using WorkerPool.Control;
 using WorkerPool.Pipeline;
 using WorkerPool.Tracking;
 
@@ -51,25 +52,30 @@ internal static class ReplayCommand
         var detectors = new OnnxDetectorFactory(model, config, loggers.CreateLogger("WorkerPool.Inference"));
         var source = new CameraUri(SourceKind.File, args.Video.FullName);
         await using var observer = new ReplayObserver(args.FramesOut?.FullName, camera.Zones.Select(z => z.Id).ToArray());
-        var pipeline = new CountingPipeline(config, [(camera, source)], detectors, new FrameSourceFactory(time), new NullCountSink(), PipelineMode.Replay, time, loggers);
-        var counter = pipeline.Counters[camera.Id];
-        counter.Observer = observer;
-
+        var setup = new PipelineSetup(PipelineMode.Replay, new NullCountSink(), new FrameSourceFactory(time))
+        {
+            Detectors = _ => detectors,
+            Cameras = _ => [(camera, source)],
+            Observer = observer,
+        };
+        var control = new DeviceControl(config, setup, time, loggers);
         var clock = Stopwatch.StartNew();
         try
         {
-            pipeline.Start();
-            await pipeline.CamerasCompletion.WaitAsync(token).ConfigureAwait(false);
+            await control.StartAsync(token).ConfigureAwait(false);
+            await control.CamerasCompletion.WaitAsync(token).ConfigureAwait(false);
         }
         finally
         {
-            await pipeline.DisposeAsync().ConfigureAwait(false);
+            await control.DisposeAsync().ConfigureAwait(false);
         }
         clock.Stop();
 
-        if (args.Annotate is not null) Annotate(args.Video.FullName, args.Annotate.FullName, counter, observer);
-        Console.Out.WriteLine(Summary(counter, clock.Elapsed.TotalSeconds));
-        return pipeline.CameraStatus().Any(c => c.State == CameraState.Ended) ? ExitCodes.Ok : ExitCodes.Failure;
+        var status = control.Status(); // final: every frame counted, the last window closed
+        var counts = status.Cameras.Single().Counts;
+        if (args.Annotate is not null) Annotate(args.Video.FullName, args.Annotate.FullName, camera, counts, observer);
+        Console.Out.WriteLine(Summary(counts, clock.Elapsed.TotalSeconds));
+        return status.Cameras.Any(c => c.Capture.State == CameraState.Ended) ? ExitCodes.Ok : ExitCodes.Failure;
     }
 
     private static async Task<int> FailAsync(IEnumerable<ConfigError> errors)
@@ -79,17 +85,17 @@ internal static class ReplayCommand
     }
 
     /// <summary>The summary line: frames, seconds, fps, per-line in/out, per-zone mean/max occupancy.</summary>
-    private static string Summary(CameraCounter counter, double seconds)
+    private static string Summary(CountTotals counts, double seconds)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteNumber("frames", counter.FramesProcessed);
+            json.WriteNumber("frames", counts.FramesProcessed);
             json.WriteNumber("seconds", Math.Round(seconds, 3));
-            json.WriteNumber("fps", Math.Round(counter.FramesProcessed / Math.Max(seconds, 1e-9), 2));
+            json.WriteNumber("fps", Math.Round(counts.FramesProcessed / Math.Max(seconds, 1e-9), 2));
             json.WriteStartObject("lines");
-            foreach (var line in counter.Lines)
+            foreach (var line in counts.Lines)
             {
                 json.WriteStartObject(line.Id);
                 json.WriteNumber("in", line.In);
@@ -98,11 +104,11 @@ internal static class ReplayCommand
             }
             json.WriteEndObject();
             json.WriteStartObject("zones");
-            for (int z = 0; z < counter.Zones.Count; z++)
+            foreach (var zone in counts.Zones)
             {
-                json.WriteStartObject(counter.Zones[z].Id);
-                json.WriteNumber("mean", Math.Round(counter.ZoneTotals[z].Mean, 3));
-                json.WriteNumber("max", counter.ZoneTotals[z].Max);
+                json.WriteStartObject(zone.Id);
+                json.WriteNumber("mean", Math.Round(zone.Mean, 3));
+                json.WriteNumber("max", zone.Max);
                 json.WriteEndObject();
             }
             json.WriteEndObject();
@@ -111,13 +117,13 @@ internal static class ReplayCommand
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static void Annotate(string video, string png, CameraCounter counter, ReplayObserver observer)
+    private static void Annotate(string video, string png, CameraOptions camera, CountTotals counts, ReplayObserver observer)
     {
         using var capture = new VideoCapture(video);
         using var frame = new Mat();
         capture.Set(VideoCaptureProperties.PosFrames, observer.LastSequence);
         if (!capture.Read(frame) || frame.Empty()) return;
-        FrameAnnotator.Draw(frame, counter, observer.LastTracks);
+        FrameAnnotator.Draw(frame, camera, counts, observer.LastTracks);
         Cv2.ImWrite(png, frame);
     }
 

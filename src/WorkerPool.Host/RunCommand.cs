@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using System.Reflection;
 using WorkerPool.Commands;
+using WorkerPool.Control;
 using WorkerPool.Config;
 using Microsoft.Extensions.Hosting.Systemd;
 using WorkerPool.Diagnostics;
@@ -18,14 +19,6 @@ namespace WorkerPool.Host;
 /// <summary><c>run --config FILE</c>: the service under the generic host (systemd-aware).</summary>
 internal static class RunCommand
 {
-    /// <summary>The fleet key, or null when none is set or it does not parse (the validator then names the error).</summary>
-    private static FleetSignature? FleetKey(DeviceConfig config)
-    {
-        if (config.Security?.FleetPublicKey is not { Length: > 0 } pem) return null;
-        try { return FleetSignature.FromPublicKeyPem(pem); }
-        catch (ArgumentException) { return null; }
-    }
-
     /// <summary>The product version (informational version without the build metadata).</summary>
     public static string Version() => FullVersion().Split('+')[0];
 
@@ -42,7 +35,7 @@ internal static class RunCommand
     public static (DeviceConfig Config, DesiredConfigProcessor Remote) LoadEffective(FileInfo configFile, out string? notice, bool readOnly = false)
     {
         var file = ConfigLoader.Load(configFile.FullName);
-        var remote = new DesiredConfigProcessor(file, Path.Combine(file.DataDirectory, "remote-config.json"), FleetKey(file), file.Mqtt.MaxPayloadBytes);
+        var remote = new DesiredConfigProcessor(file, Path.Combine(file.DataDirectory, "remote-config.json"), file.Mqtt.MaxPayloadBytes);
         notice = null;
         if (remote.AppliedVersion > 0 && DeviceConfigValidator.Validate(remote.Effective) is { Count: > 0 } broken)
         {
@@ -78,56 +71,17 @@ internal static class RunCommand
         builder.Services.AddSystemd();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<IValidateOptions<DeviceConfig>, DeviceConfigValidator>();
-        builder.Services.AddOptions<DeviceConfig>().Configure(config.CopyTo).ValidateOnStart();
-        string version = Version();
-        string ConfigVersion() => $"{remote.AppliedVersion}:{remote.EffectiveHash[..12]}";
-        builder.Services.AddSingleton<SystemMetrics>();
-        builder.Services.AddSingleton(sp => CountOutbox.Open(config.ResolvePath(config.Outbox.Path), config.Outbox,
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Outbox")));
-        builder.Services.AddSingleton<ICountSink, OutboxCountSink>();
-        builder.Services.AddSingleton<PipelineService>();
-        builder.Services.AddSingleton(sp => new MqttConnection(config.Mqtt, config.DeviceId, version,
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Mqtt")));
-        builder.Services.AddSingleton(sp => new OutboxPublisher(sp.GetRequiredService<CountOutbox>(), sp.GetRequiredService<MqttConnection>(),
-            config.Mqtt.BatchSize, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Mqtt")));
-        builder.Services.AddSingleton(sp => new HeartbeatPublisher(config, sp.GetRequiredService<MqttConnection>(), sp.GetRequiredService<CountOutbox>(),
-            sp.GetRequiredService<OutboxPublisher>(), sp.GetRequiredService<PipelineService>(), sp.GetRequiredService<SystemMetrics>(), version, ConfigVersion,
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Mqtt"),
-            sp.GetRequiredService<HealthMonitor>(), sp.GetRequiredService<ThermalGovernor>()));
-        builder.Services.AddSingleton(remote);
-        builder.Services.AddSingleton(sp => new RemoteConfigService(sp.GetRequiredService<MqttConnection>(), remote,
-            sp.GetRequiredService<PipelineService>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.RemoteConfig")));
-        builder.Services.AddSingleton(sp => new CommandService(sp.GetRequiredService<MqttConnection>(), remote, FleetKey(config), config.Mqtt.MaxPayloadBytes,
-            sp.GetRequiredService<PipelineService>(), sp.GetRequiredService<OutboxPublisher>(), sp.GetRequiredService<CountOutbox>(),
-            sp.GetRequiredService<HeartbeatPublisher>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Commands")));
-        builder.Services.AddSingleton(sp => new HealthMonitor(() => sp.GetRequiredService<PipelineService>().Config.Health, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(sp => new ThermalGovernor(() => sp.GetRequiredService<PipelineService>().Config.Thermal,
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Health")));
-        builder.Services.AddSingleton(sp =>
-        {
-            var pipeline = sp.GetRequiredService<PipelineService>();
-            var mqtt = sp.GetRequiredService<MqttConnection>();
-            var outbox = sp.GetRequiredService<CountOutbox>();
-            var time = sp.GetRequiredService<TimeProvider>();
-            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Health");
-            PipelineSnapshot Snapshot()
-            {
-                var o = outbox.Stats();
-                return PipelineSnapshot.Of(pipeline) with { OutboxError = o.LastError, OutboxStuckSeconds = o.StuckSeconds };
-            }
-            return new HealthService(sp.GetRequiredService<HealthMonitor>(), Snapshot,
-                SystemdWatchdog.FromEnvironment(new SystemdNotifier()), StatusLed.Open(config.StatusLed, time, logger),
-                () => !config.Mqtt.Enabled || mqtt.IsConnected, () => outbox.Stats().LastError is not null,
-                config.HealthFilePath, FullVersion(), time, logger);
-        });
-        // Hosted services stop in reverse order: health first (the file says "stopped"), then the pipeline (its last
-        // window goes to the outbox), then MQTT.
-        if (config.Mqtt.Enabled) builder.Services.AddHostedService<MqttService>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<PipelineService>());
-        builder.Services.AddHostedService(sp => new ThermalService(sp.GetRequiredService<ThermalGovernor>(), sp.GetRequiredService<PipelineService>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WorkerPool.Health")));
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<HealthService>());
+        builder.Services.AddSingleton(new BuildInfo(Version(), FullVersion()));
+        // Hosted services start in this order and stop in reverse: MQTT, then the pipeline (its last window goes to
+        // the outbox before MQTT stops), then thermal and health (the health file says "stopped" first).
+        builder.Services
+            .AddDeviceConfig(config)
+            .AddOutbox()
+            .AddMessaging(config.Mqtt.Enabled)
+            .AddRemoteConfig(remote)
+            .AddCommands()
+            .AddDeviceControl()
+            .AddHealth();
 
         using var host = builder.Build();
         try

@@ -95,9 +95,12 @@ public sealed class CameraReader : IAsyncDisposable
     /// <summary>Completes when the reader stops (file end without loop, or <see cref="DisposeAsync"/>).</summary>
     public Task Completion => _task ?? Task.CompletedTask;
 
-    /// <summary>Starts the reading thread.</summary>
-    public void Start() =>
+    /// <summary>Starts the reading thread; a reader starts once (two threads would feed one gate and break its admit order).</summary>
+    public void Start()
+    {
+        if (_task is not null) throw new InvalidOperationException($"camera {_camera.Id}: the reader was already started");
         _task = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
 
     /// <summary>A copy of the next frame this camera reads (the caller disposes it); cancelled when none comes in time.</summary>
     public async Task<OpenCvSharp.Mat> NextFrameAsync(TimeSpan timeout)

@@ -281,8 +281,15 @@ public sealed class MqttOptions
 /// <summary>Authentication of remote configs.</summary>
 public sealed class SecurityOptions
 {
-    /// <summary>PEM ECDSA P-256 public key of the fleet; when set, desired configs must carry a valid signature.</summary>
+    /// <summary>PEM ECDSA P-256 public key of the fleet; when set, desired configs and commands must carry a valid signature.</summary>
     public string? FleetPublicKey { get; set; }
+
+    /// <summary>
+    /// The fleet's next key, during a key rotation: it verifies configs and commands too. The only remote change
+    /// allowed in <c>security</c>: a config signed by the current key may set or clear it, and a config signed by it
+    /// may make it the current one (with this field cleared).
+    /// </summary>
+    public string? FleetPublicKeyNext { get; set; }
 }
 
 /// <summary>TLS to the broker.</summary>

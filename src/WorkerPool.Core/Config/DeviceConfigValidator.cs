@@ -12,6 +12,15 @@ namespace WorkerPool.Config;
 /// </summary>
 public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfig>
 {
+    /// <summary>Most cameras a device runs (each is a reader thread, and an FFmpeg child for streams).</summary>
+    public const int MaxCameras = 16;
+
+    /// <summary>Most lines, and most zones, per camera.</summary>
+    public const int MaxShapesPerCamera = 64;
+
+    /// <summary>Most points of a zone polygon (its self-intersection check is quadratic).</summary>
+    public const int MaxPolygonPoints = 64;
+
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex IdPattern();
 
@@ -56,6 +65,13 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
         {
             try { using var key = RemoteConfig.FleetSignature.FromPublicKeyPem(pem); }
             catch (ArgumentException ex) { Add("security.fleetPublicKey", ex.Message); }
+        }
+        if (config.Security?.FleetPublicKeyNext is { Length: > 0 } next)
+        {
+            if (string.IsNullOrEmpty(config.Security.FleetPublicKey)) Add("security.fleetPublicKeyNext", "needs security.fleetPublicKey (a next key is for rotating the current one)");
+            else if (next == config.Security.FleetPublicKey) Add("security.fleetPublicKeyNext", "is the current key");
+            try { using var key = RemoteConfig.FleetSignature.FromPublicKeyPem(next); }
+            catch (ArgumentException ex) { Add("security.fleetPublicKeyNext", ex.Message); }
         }
 
         if (checkModel && config.Model is not null && !errors.Any(e => e.Path.StartsWith("model", StringComparison.Ordinal)))
@@ -114,6 +130,8 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
     private static void ValidateCameras(List<CameraOptions>? cameras, Action<string, string> add)
     {
         if (cameras is null || cameras.Count == 0) { add("cameras", "needs at least one camera"); return; }
+        // Caps first: a payload asking for thousands is refused with one error, before any per-item work.
+        if (cameras.Count > MaxCameras) { add("cameras", $"at most {MaxCameras} cameras, has {cameras.Count}"); return; }
         var ids = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < cameras.Count; i++)
         {
@@ -136,6 +154,7 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
             }
 
             var lines = cam.Lines ?? [];
+            if (lines.Count > MaxShapesPerCamera) { add(path + ".lines", $"at most {MaxShapesPerCamera} lines per camera, has {lines.Count}"); lines = []; }
             for (int l = 0; l < lines.Count; l++)
             {
                 string lp = $"{path}.lines[{l}]";
@@ -149,6 +168,7 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
             }
 
             var zones = cam.Zones ?? [];
+            if (zones.Count > MaxShapesPerCamera) { add(path + ".zones", $"at most {MaxShapesPerCamera} zones per camera, has {zones.Count}"); zones = []; }
             for (int z = 0; z < zones.Count; z++)
             {
                 string zp = $"{path}.zones[{z}]";
@@ -157,6 +177,7 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
                 CheckShapeId(zp + ".id", zone.Id);
                 var poly = zone.Polygon ?? [];
                 if (poly.Count < 3) { add(zp + ".polygon", $"needs at least 3 points, has {poly.Count}"); continue; }
+                if (poly.Count > MaxPolygonPoints) { add(zp + ".polygon", $"at most {MaxPolygonPoints} points, has {poly.Count}"); continue; }
                 bool allOk = true;
                 for (int p = 0; p < poly.Count; p++) allOk &= CheckPoint($"{zp}.polygon[{p}]", poly[p], add);
                 if (allOk && Planar.IsSelfIntersecting(poly.Select(ToPoint).ToArray()))

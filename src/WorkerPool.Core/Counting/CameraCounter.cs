@@ -68,6 +68,18 @@ public sealed class CameraCounter
     /// <summary>Occupancy statistics of each zone since start.</summary>
     public ReadOnlySpan<OccupancyStats> ZoneTotals => _zoneTotals;
 
+    /// <summary>The totals since start, as an immutable record.</summary>
+    public CountTotals Totals()
+    {
+        lock (_lock)
+        {
+            var lines = _lines.Select(l => new LineTotal(l.Id, l.In, l.Out)).ToArray();
+            var zones = new ZoneTotal[_zones.Length];
+            for (int z = 0; z < zones.Length; z++) zones[z] = new ZoneTotal(_zones[z].Id, _zoneTotals[z].Mean, _zoneTotals[z].Max);
+            return new CountTotals(FramesProcessed, FramesLost, lines, zones);
+        }
+    }
+
     /// <summary>The tracks of the latest processed frame (ids and boxes), for snapshots.</summary>
     public IReadOnlyList<(int Id, BoxF Box)> CurrentTracks()
     {

@@ -1,6 +1,5 @@
-using WorkerPool.Counting;
 
-namespace WorkerPool.Pipeline;
+namespace WorkerPool.Counting;
 
 /// <summary>Where closed count windows go (the log now; the durable outbox in front of MQTT).</summary>
 public interface ICountSink

@@ -1,6 +1,6 @@
 using WorkerPool.Counting;
 
-namespace WorkerPool.Pipeline;
+namespace WorkerPool.Counting;
 
 /// <summary>Discards count windows (replay and benchmarks read the counters' totals instead).</summary>
 public sealed class NullCountSink : ICountSink

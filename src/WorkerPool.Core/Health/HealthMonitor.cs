@@ -33,19 +33,13 @@ public sealed record PipelineSnapshot(bool Running, long InferencesDone, long Fr
     /// <summary>No pipeline (not started, or being rebuilt after a failure).</summary>
     public static readonly PipelineSnapshot None = new(false, 0, 0, 0, []);
 
-    /// <summary>Reads the service's pipeline, noting whether a config is being applied.</summary>
-    public static PipelineSnapshot Of(PipelineService service) =>
-        service.Applying ? None with { Reconfiguring = true } : Of(service.Pipeline);
-
-    /// <summary>Reads a running pipeline (or <see cref="None"/> for null).</summary>
-    public static PipelineSnapshot Of(CountingPipeline? pipeline)
+    /// <summary>Health's view of the pipeline's status.</summary>
+    public static PipelineSnapshot Of(PipelineStatus status)
     {
-        if (pipeline is null) return None;
-        long done = 0;
-        foreach (var w in pipeline.Pool.Status()) done += w.Metrics.Processed + w.Metrics.Failed;
-        var cameras = pipeline.CameraStatus().Select(c => new CameraSnapshot(c.Id, c.State, c.FramesRead, c.FramesAdmitted,
-            pipeline.Gates.TryGetValue(c.Id, out var gate) ? gate.Fps : 0)).ToArray();
-        return new PipelineSnapshot(true, done, cameras.Sum(c => c.FramesAdmitted), pipeline.Pool.QueueDepth, cameras);
+        if (status.Reconfiguring) return None with { Reconfiguring = true };
+        if (!status.Running) return None;
+        var cameras = status.Cameras.Select(c => new CameraSnapshot(c.Id, c.Capture.State, c.Capture.FramesRead, c.Capture.FramesAdmitted, c.TargetFps)).ToArray();
+        return new PipelineSnapshot(true, status.InferencesDone, cameras.Sum(c => c.FramesAdmitted), status.QueueDepth, cameras);
     }
 }
 
@@ -58,6 +52,11 @@ public sealed record PipelineSnapshot(bool Running, long InferencesDone, long Fr
 /// </summary>
 public sealed class HealthMonitor(Func<HealthOptions> options, TimeProvider time)
 {
+    /// <summary>Judged with the health options of the config in effect.</summary>
+    public HealthMonitor(Control.IDeviceControl control, TimeProvider time) : this(() => control.Config.Health, time)
+    {
+    }
+
     private long _lastDone = -1, _lastAdmitted = -1;
     private long _progressAt;
     private bool _waiting;

@@ -12,6 +12,23 @@ namespace WorkerPool.Health;
 public sealed class HealthService(HealthMonitor monitor, Func<PipelineSnapshot> snapshot, SystemdWatchdog watchdog, StatusLed led,
     Func<bool> online, Func<bool> outboxFailing, string healthFile, string version, TimeProvider time, ILogger logger) : BackgroundService
 {
+    /// <summary>
+    /// The service's health loop: the pipeline through the control surface, the outbox's own state, the broker link,
+    /// the systemd watchdog from the environment and the status LED from the config.
+    /// </summary>
+    public HealthService(HealthMonitor monitor, Control.IDeviceControl control, Outbox.CountOutbox outbox, IBrokerLink broker, Config.DeviceConfig config,
+        BuildInfo build, TimeProvider time, ILoggerFactory loggers)
+        : this(monitor, () => Snapshot(control, outbox), SystemdWatchdog.FromEnvironment(new Microsoft.Extensions.Hosting.Systemd.SystemdNotifier()), StatusLed.Open(config.StatusLed, time, loggers.CreateLogger(LogCategories.Health)),
+            () => !config.Mqtt.Enabled || broker.IsConnected, () => outbox.Stats().LastError is not null, config.HealthFilePath, build.FullVersion, time, loggers.CreateLogger(LogCategories.Health))
+    {
+    }
+
+    private static PipelineSnapshot Snapshot(Control.IDeviceControl control, Outbox.CountOutbox outbox)
+    {
+        var o = outbox.Stats();
+        return PipelineSnapshot.Of(control.Status()) with { OutboxError = o.LastError, OutboxStuckSeconds = o.StuckSeconds };
+    }
+
     /// <summary>How often an unchanged verdict is written again (a fresh time shows the service alive; writing every round would wear an SD card).</summary>
     public static readonly TimeSpan RewriteEvery = TimeSpan.FromSeconds(30);
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using WorkerPool.Config;
 using WorkerPool.Diagnostics;
-using WorkerPool.Gate;
 using WorkerPool.Pipeline;
 
 namespace WorkerPool.Health;
@@ -15,6 +14,11 @@ namespace WorkerPool.Health;
 /// </summary>
 public sealed class ThermalGovernor(Func<ThermalOptions> options, TimeProvider time, ILogger logger)
 {
+    /// <summary>Governed by the thermal options of the config in effect.</summary>
+    public ThermalGovernor(Control.IDeviceControl control, TimeProvider time, ILoggerFactory loggers) : this(() => control.Config.Thermal, time, loggers.CreateLogger(LogCategories.Health))
+    {
+    }
+
     private long? _changedAt;
     private bool _warnedNoSensor;
 
@@ -77,24 +81,26 @@ public sealed class ThermalGovernor(Func<ThermalOptions> options, TimeProvider t
         return true;
     }
 
-    /// <summary>Sets every camera's gate to its rate at the current level (idempotent; gates rebuilt by a config change are caught up).</summary>
-    public void Apply(CountingPipeline? pipeline, DeviceConfig config)
+    /// <summary>
+    /// Every camera's sampling rate at the current level (idempotent; gates rebuilt by a config change are caught up
+    /// at the next poll).
+    /// </summary>
+    public Dictionary<string, double> Targets(PipelineStatus status, DeviceConfig config)
     {
-        if (pipeline is null) return;
-        var measured = pipeline.CameraStatus().ToDictionary(c => c.Id, c => c.MeasuredFps, StringComparer.Ordinal);
+        var measured = status.Cameras.ToDictionary(c => c.Id, c => c.Capture.MeasuredFps, StringComparer.Ordinal);
+        var targets = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var camera in config.Cameras)
-            if (pipeline.Gates.TryGetValue(camera.Id, out var gate))
-                ApplyTo(gate, camera.Fps, measured.GetValueOrDefault(camera.Id));
+            if (measured.TryGetValue(camera.Id, out double fps)) targets[camera.Id] = TargetFps(camera.Fps, fps);
+        return targets;
     }
 
     /// <summary>
-    /// Sets one gate: the configured fps when not throttled; otherwise the percentage of the configured fps, or of
-    /// the measured camera rate when the camera is configured to pass every frame (fps 0).
+    /// One camera's rate: the configured fps when not throttled; otherwise the percentage of the configured fps, or
+    /// of the measured camera rate when the camera is configured to pass every frame (fps 0).
     /// </summary>
-    public void ApplyTo(FrameGate gate, double configuredFps, double measuredFps)
+    public double TargetFps(double configuredFps, double measuredFps)
     {
         double full = configuredFps > 0 ? configuredFps : measuredFps;
-        double target = Level == 0 || full <= 0 ? configuredFps : Math.Max(0.5, Math.Round(full * Percent / 100.0, 2));
-        if (gate.Fps != target) gate.Fps = target;
+        return Level == 0 || full <= 0 ? configuredFps : Math.Max(0.5, Math.Round(full * Percent / 100.0, 2));
     }
 }

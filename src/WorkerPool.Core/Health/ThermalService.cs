@@ -1,12 +1,18 @@
 using Microsoft.Extensions.Hosting;
 using WorkerPool.Diagnostics;
-using WorkerPool.Pipeline;
+using WorkerPool.Control;
 
 namespace WorkerPool.Health;
 
 /// <summary>Reads the SoC temperature every <c>thermal.pollSeconds</c> and sets the camera sampling rates for the governor's level.</summary>
-public sealed class ThermalService(ThermalGovernor governor, PipelineService pipeline, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger) : BackgroundService
+public sealed class ThermalService(ThermalGovernor governor, IDeviceControl control, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger) : BackgroundService
 {
+    /// <summary>The service's thermal loop.</summary>
+    public ThermalService(ThermalGovernor governor, IDeviceControl control, TimeProvider time, Microsoft.Extensions.Logging.ILoggerFactory loggers)
+        : this(governor, control, time, loggers.CreateLogger(LogCategories.Health))
+    {
+    }
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -14,16 +20,16 @@ public sealed class ThermalService(ThermalGovernor governor, PipelineService pip
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var config = pipeline.Config;
+                var config = control.Config;
                 try
                 {
                     // Read every round: a remote config may change the thresholds, and the sysfs root with them.
                     governor.Step(new SystemMetrics(config.Thermal.SysfsRoot).Temperatures());
-                    governor.Apply(pipeline.Pipeline, config);
+                    await control.SetSamplingAsync(governor.Targets(control.Status(), config), stoppingToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    Log.ThermalFailed(logger, ex); // a pipeline torn down under it; the next round catches up
+                    Log.ThermalFailed(logger, ex); // the next round catches up
                 }
                 await Task.Delay(TimeSpan.FromSeconds(config.Thermal.PollSeconds), time, stoppingToken).ConfigureAwait(false);
             }

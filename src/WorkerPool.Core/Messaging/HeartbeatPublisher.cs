@@ -6,7 +6,7 @@ using WorkerPool.Config;
 using WorkerPool.Diagnostics;
 using WorkerPool.Health;
 using WorkerPool.Outbox;
-using WorkerPool.Pipeline;
+using WorkerPool.Control;
 
 namespace WorkerPool.Messaging;
 
@@ -15,9 +15,17 @@ namespace WorkerPool.Messaging;
 /// (re)connect. Heartbeats are never queued: offline, they are simply not sent.
 /// </summary>
 public sealed class HeartbeatPublisher(DeviceConfig config, MqttConnection connection, CountOutbox outbox, OutboxPublisher publisher,
-    PipelineService pipeline, SystemMetrics system, string version, Func<string> configVersion, TimeProvider time, ILogger logger,
+    IDeviceControl control, SystemMetrics system, string version, Func<string> configVersion, TimeProvider time, ILogger logger,
     HealthMonitor? health = null, ThermalGovernor? thermal = null, IHostClock? clock = null)
 {
+    /// <summary>The service's heartbeat.</summary>
+    public HeartbeatPublisher(DeviceConfig config, MqttConnection connection, CountOutbox outbox, OutboxPublisher publisher, IDeviceControl control,
+        SystemMetrics system, BuildInfo build, IConfigVersion configVersion, TimeProvider time, ILoggerFactory loggers,
+        HealthMonitor health, ThermalGovernor thermal, IHostClock clock)
+        : this(config, connection, outbox, publisher, control, system, build.Version, () => configVersion.ConfigVersion, time, loggers.CreateLogger(LogCategories.Mqtt), health, thermal, clock)
+    {
+    }
+
     private readonly string _outboxPath = config.ResolvePath(config.Outbox.Path);
 
     /// <summary>Sends heartbeats until cancelled.</summary>
@@ -61,22 +69,23 @@ public sealed class HeartbeatPublisher(DeviceConfig config, MqttConnection conne
     public HeartbeatPayload Build()
     {
         var now = time.GetUtcNow();
-        var running = pipeline.Pipeline;
-        var cameras = running?.CameraStatus().Select(c => new CameraPayload(c.Id, c.State.ToString().ToLowerInvariant(), c.LastError,
-            c.MeasuredFps, running.Gates.TryGetValue(c.Id, out var gate) ? gate.Fps : 0, c.FramesRead, c.FramesAdmitted, c.FramesSkipped, c.FramesLost)).ToArray() ?? [];
-        var workers = running?.Pool.Status().Select(w => new WorkerPayload(w.Index, w.RequestedDevice, w.ActiveDevice, w.FallbackReason, w.Cores, w.State,
+        var status = control.Status();
+        var cameras = status.Cameras.Select(c => new CameraPayload(c.Id, c.Capture.State.ToString().ToLowerInvariant(), c.Capture.LastError,
+            c.Capture.MeasuredFps, c.TargetFps, c.Capture.FramesRead, c.Capture.FramesAdmitted, c.Capture.FramesSkipped, c.Capture.FramesLost)).ToArray();
+        var workers = status.Workers.Select(w => new WorkerPayload(w.Index, w.RequestedDevice, w.ActiveDevice, w.FallbackReason, w.Cores, w.State,
             Math.Round(w.Metrics.BusyFraction, 3), w.Metrics.Processed, w.Metrics.Failed, w.Metrics.Replacements,
-            Math.Round(w.Metrics.LatencyP50Ms, 2), Math.Round(w.Metrics.LatencyP99Ms, 2))).ToArray() ?? [];
+            Math.Round(w.Metrics.LatencyP50Ms, 2), Math.Round(w.Metrics.LatencyP99Ms, 2))).ToArray();
         var o = outbox.Stats();
         return new HeartbeatPayload(
             config.DeviceId, now, version, configVersion(), connection.BootTime, Math.Round((now - connection.BootTime).TotalSeconds, 1),
             new SystemPayload(system.Load1(), Environment.ProcessorCount, Environment.WorkingSet, SystemMetrics.DiskFree(_outboxPath),
                 system.Temperatures().Select(t => new TemperaturePayload(t.Zone, t.Type, t.Celsius)).ToArray()),
-            cameras, workers, running?.Pool.QueueDepth ?? 0,
+            cameras, workers, status.QueueDepth,
             new OutboxPayload(o.Backlog, o.OldestAgeSeconds, o.Bytes, o.DroppedByRetention, o.PendingInMemory, o.LostUnstored, o.LastError, o.Quarantined),
             publisher.LastPublishAt,
             new HealthPayload((health?.Current.State ?? HealthState.Starting).ToString().ToLowerInvariant(), health?.Current.Reason),
-            new ThermalPayload(thermal?.Celsius, thermal?.Zone, pipeline.Config.Thermal.ThrottleCelsius, thermal?.Level ?? 0, thermal?.Percent ?? 100),
-            new ClockPayload((clock ?? LinuxHostClock.Instance).Synchronized));
+            new ThermalPayload(thermal?.Celsius, thermal?.Zone, control.Config.Thermal.ThrottleCelsius, thermal?.Level ?? 0, thermal?.Percent ?? 100),
+            new ClockPayload((clock ?? LinuxHostClock.Instance).Synchronized),
+            new SecurityPayload(!string.IsNullOrEmpty(config.Security?.FleetPublicKey)));
     }
 }

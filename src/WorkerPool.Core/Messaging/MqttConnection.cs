@@ -16,7 +16,7 @@ namespace WorkerPool.Messaging;
 /// <c>online</c> status, and reconnects forever with capped exponential backoff and jitter (Polly); a broker that
 /// refuses the credentials is retried slowly. Every state change is logged once.
 /// </summary>
-public sealed class MqttConnection : IAsyncDisposable
+public sealed class MqttConnection : Health.IBrokerLink, IAsyncDisposable
 {
     private readonly MqttOptions _options;
     private readonly string _deviceId, _version;
@@ -28,9 +28,15 @@ public sealed class MqttConnection : IAsyncDisposable
     private readonly Dictionary<string, Func<MqttApplicationMessage, Task>> _subscriptions = new(StringComparer.Ordinal);
     private TaskCompletionSource _connected = NewSignal();
     private TaskCompletionSource _disconnected = NewSignal();
-    private volatile string _state = "starting";
+    private volatile ConnectionState _state = ConnectionState.Starting;
     private volatile string? _lastError;
     private volatile string? _tlsRejection;
+
+    /// <summary>The service's connection, from the device config.</summary>
+    public MqttConnection(DeviceConfig config, BuildInfo build, TimeProvider time, ILoggerFactory loggers)
+        : this(config.Mqtt, config.DeviceId, build.Version, time, loggers.CreateLogger(LogCategories.Mqtt))
+    {
+    }
 
     /// <summary>Creates the connection; <see cref="RunAsync"/> connects.</summary>
     public MqttConnection(MqttOptions options, string deviceId, string version, TimeProvider time, ILogger logger)
@@ -61,7 +67,7 @@ public sealed class MqttConnection : IAsyncDisposable
                 {
                     _lastError = _tlsRejection is { } tls ? "TLS: " + tls : Describe(args.Outcome.Exception);
                     _tlsRejection = null;
-                    _state = IsAuthFailure(args.Outcome.Exception) ? "refused" : "reconnecting";
+                    _state = IsAuthFailure(args.Outcome.Exception) ? ConnectionState.Refused : ConnectionState.Reconnecting;
                     Log.MqttConnectFailed(_logger, _options.Host, _options.Port, _lastError, args.RetryDelay.TotalSeconds);
                     return default;
                 },
@@ -84,8 +90,8 @@ public sealed class MqttConnection : IAsyncDisposable
         get { lock (_gate) return _client.IsConnected && _connected.Task.IsCompleted; }
     }
 
-    /// <summary><c>starting</c>, <c>connecting</c>, <c>connected</c>, <c>reconnecting</c>, <c>refused</c> or <c>stopped</c>.</summary>
-    public string State => _state;
+    /// <summary>Where the connection is now.</summary>
+    public ConnectionState State => _state;
 
     /// <summary>Why the last connection attempt failed, or null.</summary>
     public string? LastError => _lastError;
@@ -94,8 +100,8 @@ public sealed class MqttConnection : IAsyncDisposable
     public event Func<Task>? Connected;
 
     /// <summary>
-    /// Handles messages on <paramref name="topic"/> (QoS 1; a trailing <c>/+</c> matches one more level), subscribed on
-    /// every connect. Register before <see cref="RunAsync"/>.
+    /// Handles messages on the topic filter <paramref name="topic"/> (QoS 1, MQTT wildcards), subscribed on every
+    /// connect. Register before <see cref="RunAsync"/>.
     /// </summary>
     public void Subscribe(string topic, Func<MqttApplicationMessage, Task> handler)
     {
@@ -163,7 +169,7 @@ public sealed class MqttConnection : IAsyncDisposable
         {
             try
             {
-                _state = "connecting";
+                _state = ConnectionState.Connecting;
                 await _connect.ExecuteAsync(ConnectOnceAsync, cancellationToken).ConfigureAwait(false);
                 Task session;
                 lock (_gate) session = _disconnected.Task; // the signal of the session that just came up
@@ -179,7 +185,7 @@ public sealed class MqttConnection : IAsyncDisposable
     /// <summary>Publishes the retained offline status and disconnects cleanly (the will is not sent then).</summary>
     public async Task ShutdownAsync(CancellationToken cancellationToken)
     {
-        _state = "stopped";
+        _state = ConnectionState.Stopped;
         if (!_client.IsConnected) return;
         try
         {
@@ -242,7 +248,7 @@ public sealed class MqttConnection : IAsyncDisposable
             }
             throw;
         }
-        _state = "connected";
+        _state = ConnectionState.Connected;
         _lastError = null;
         Log.MqttConnected(_logger, _options.Host, _options.Port, _client.Options.ClientId);
         lock (_gate) _connected.TrySetResult();
@@ -255,16 +261,12 @@ public sealed class MqttConnection : IAsyncDisposable
 
     private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
-        Func<MqttApplicationMessage, Task>? handler;
+        Func<MqttApplicationMessage, Task>? handler = null;
         string topic = e.ApplicationMessage.Topic;
         lock (_gate)
         {
-            if (!_subscriptions.TryGetValue(topic, out handler))
-            {
-                // "a/b/+" filters: one more level below "a/b/".
-                int slash = topic.LastIndexOf('/');
-                if (slash > 0) _subscriptions.TryGetValue(topic[..slash] + "/+", out handler);
-            }
+            foreach (var (filter, candidate) in _subscriptions)
+                if (MqttTopicFilterComparer.Compare(topic, filter) == MqttTopicFilterCompareResult.IsMatch) { handler = candidate; break; }
         }
         if (handler is null) return;
         try { await handler(e.ApplicationMessage).ConfigureAwait(false); }
@@ -284,9 +286,9 @@ public sealed class MqttConnection : IAsyncDisposable
                 // A fresh signal for the next session, unless the current one was never completed: someone may be
                 // waiting on it (an attempt that failed after CONNACK disconnects too), and the next success completes it.
                 if (_connected.Task.IsCompleted) _connected = NewSignal();
-                if (_state != "stopped")
+                if (_state != ConnectionState.Stopped)
                 {
-                    _state = "reconnecting";
+                    _state = ConnectionState.Reconnecting;
                     _lastError = e.Exception?.Message ?? e.ReasonString ?? e.Reason.ToString();
                     Log.MqttDisconnected(_logger, _lastError);
                 }
@@ -366,52 +368,5 @@ public sealed class MqttConnection : IAsyncDisposable
             catch (Exception ex) when (ex is not OperationCanceledException) { Log.MqttWarning(_logger, ex.Message); }
         }
         _client.Dispose();
-    }
-}
-
-/// <summary>The broker answered the CONNECT with a refusal (bad credentials, not authorized, banned …).</summary>
-public sealed class MqttRefusedException(MqttClientConnectResultCode resultCode, string? reason)
-    : Exception($"broker refused the connection: {resultCode}{(string.IsNullOrEmpty(reason) ? "" : " (" + reason + ")")}")
-{
-    /// <summary>The CONNACK reason code.</summary>
-    public MqttClientConnectResultCode ResultCode { get; } = resultCode;
-}
-
-/// <summary>Reads the broker password from a file or an environment variable; it is never logged or echoed.</summary>
-internal static class Secrets
-{
-    public static string? ReadPassword(MqttOptions options)
-    {
-        if (!string.IsNullOrEmpty(options.PasswordFile))
-            return File.ReadLines(options.PasswordFile).FirstOrDefault()?.TrimEnd('\r', '\n') ?? "";
-        if (!string.IsNullOrEmpty(options.PasswordEnv)) return Environment.GetEnvironmentVariable(options.PasswordEnv);
-        return null;
-    }
-}
-
-/// <summary>Broker certificate checks: a custom CA (when given) and the server name are both required.</summary>
-internal static class TlsTrust
-{
-    /// <summary>Null when the broker certificate is acceptable, else why not (for the log).</summary>
-    public static string? Check(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2? ca, string expectedName)
-    {
-        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable)) return "the broker sent no certificate";
-        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
-            return $"broker certificate '{certificate.Subject}' is not valid for the name '{expectedName}'";
-        if (errors == SslPolicyErrors.None) return null;
-        if (ca is null) return $"broker certificate '{certificate.Subject}' is not trusted ({errors}); set mqtt.tls.caFile";
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return chain.Build(leaf) ? null : $"broker certificate '{certificate.Subject}' is not signed by the CA in mqtt.tls.caFile";
-    }
-
-    public static X509Certificate2 LoadClientCertificate(string certFile, string keyFile)
-    {
-        using var pem = X509Certificate2.CreateFromPemFile(certFile, keyFile);
-        // SslStream on Linux wants a key it can use from a PKCS#12 store, not an ephemeral PEM key.
-        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
     }
 }

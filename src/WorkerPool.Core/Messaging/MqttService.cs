@@ -8,23 +8,17 @@ namespace WorkerPool.Messaging;
 /// the pipeline (registered before it), so the window closed at shutdown is stored, then sent if the broker is
 /// reachable within a few seconds, and the retained status goes to offline.
 /// </summary>
-/// <param name="remoteConfig">Taken so that its subscription is registered before the first connect.</param>
-/// <param name="commands">Likewise.</param>
-public sealed class MqttService(MqttConnection connection, OutboxPublisher publisher, HeartbeatPublisher heartbeat, ILogger<MqttService> logger,
-    RemoteConfig.RemoteConfigService? remoteConfig = null, Commands.CommandService? commands = null) : IHostedService, IDisposable
+/// <param name="handlers">Every topic the device listens on (desired config, commands), subscribed before the first connect.</param>
+public sealed partial class MqttService(MqttConnection connection, OutboxPublisher publisher, HeartbeatPublisher heartbeat, IEnumerable<ITopicHandler> handlers,
+    ILogger<MqttService> logger) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private Task _running = Task.CompletedTask;
 
-    /// <summary>Remote configuration, when enabled.</summary>
-    public RemoteConfig.RemoteConfigService? RemoteConfig => remoteConfig;
-
-    /// <summary>Remote commands, when enabled.</summary>
-    public Commands.CommandService? Commands => commands;
-
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        foreach (var handler in handlers) connection.Subscribe(handler.Topic, handler.HandleAsync);
         _running = Task.WhenAll(
             Task.Run(() => connection.RunAsync(_stop.Token), CancellationToken.None),
             Task.Run(() => publisher.RunAsync(_stop.Token), CancellationToken.None),
@@ -52,10 +46,13 @@ public sealed class MqttService(MqttConnection connection, OutboxPublisher publi
         catch (OperationCanceledException) { }
         catch (Exception ex)
         {
-            logger.LogError(ex, "MQTT service stopped with an error");
+            StoppedWithError(logger, ex);
         }
         await connection.ShutdownAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    [LoggerMessage(5010, LogLevel.Error, "MQTT service stopped with an error")]
+    private static partial void StoppedWithError(ILogger logger, Exception exception);
 
     /// <inheritdoc />
     public void Dispose() => _stop.Dispose();

@@ -14,6 +14,12 @@ namespace WorkerPool.Messaging;
 /// </summary>
 public sealed class OutboxPublisher(CountOutbox outbox, MqttConnection connection, int batchSize, TimeProvider time, ILogger logger) : IDisposable
 {
+    /// <summary>The service's publisher: batches of <see cref="Config.MqttOptions.BatchSize"/>.</summary>
+    public OutboxPublisher(CountOutbox outbox, MqttConnection connection, Config.DeviceConfig config, TimeProvider time, ILoggerFactory loggers)
+        : this(outbox, connection, config.Mqtt.BatchSize, time, loggers.CreateLogger(Diagnostics.LogCategories.Mqtt))
+    {
+    }
+
     private readonly SemaphoreSlim _drain = new(1, 1); // one drainer at a time, or a record could go out twice
     private long _lastPublishTicks;
     private int _unacknowledged; // consecutive publishes the broker did not acknowledge in time

@@ -27,10 +27,14 @@ public sealed record HeartbeatPayload(
     DateTimeOffset? LastPublishAt,
     HealthPayload Health,
     ThermalPayload Thermal,
-    ClockPayload Clock);
+    ClockPayload Clock,
+    SecurityPayload Security);
 
 /// <summary>The device's wall clock: count windows closed while it is not synchronised carry <c>clockSynced: false</c>.</summary>
 public sealed record ClockPayload(bool Synchronized);
+
+/// <summary>Whether desired configs and commands must be signed with the fleet key (false: anyone who can publish to the device's topics configures it).</summary>
+public sealed record SecurityPayload(bool Verified);
 
 /// <summary>The health verdict (the same one the watchdog, the health file and the status LED follow).</summary>
 public sealed record HealthPayload(

@@ -89,12 +89,9 @@ public sealed class CountOutbox : IDisposable
         {
             return new CountOutbox(path, options, time, logger, clock, quarantined: null);
         }
-        catch (Exception ex) when (IsCorruption(ex))
+        catch (Exception ex) when (OutboxFile.IsCorruption(ex))
         {
-            string aside = $"{path}.corrupt-{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}";
-            File.Move(path, aside, overwrite: true);
-            string log = LogFileOf(path);
-            if (File.Exists(log)) File.Move(log, LogFileOf(aside), overwrite: true);
+            string aside = OutboxFile.Quarantine(path, time);
             Log.OutboxQuarantined(logger, ex, path, aside);
             return new CountOutbox(path, options, time, logger, clock, aside);
         }
@@ -544,7 +541,7 @@ public sealed class CountOutbox : IDisposable
 
     private static (LiteDatabase, ILiteCollection<BsonDocument>, ILiteCollection<BsonDocument>, ILiteCollection<BsonDocument>) OpenCollections(string path)
     {
-        var db = OpenDatabase(path);
+        var db = OutboxFile.Open(path, Records, Sequences, Meta);
         return (db, db.GetCollection(Records, BsonAutoId.Int64), db.GetCollection(Sequences), db.GetCollection(Meta));
     }
 
@@ -555,41 +552,12 @@ public sealed class CountOutbox : IDisposable
     private static OutboxEntry ToEntry(BsonDocument d) =>
         new(d["_id"].AsInt64, d["cam"].AsString, d["seq"].AsInt64, d["mid"].AsString, d["at"].AsDateTime.ToUniversalTime(), d["p"].AsString);
 
-    private static LiteDatabase OpenDatabase(string path)
-    {
-        var db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct, Upgrade = false });
-        try
-        {
-            // Touch every collection: LiteDB reports a damaged file on first use, not on open.
-            foreach (var name in new[] { Records, Sequences, Meta }) _ = db.GetCollection(name).LongCount();
-            return db;
-        }
-        catch
-        {
-            db.Dispose();
-            throw;
-        }
-    }
-
-    private static string LogFileOf(string path) =>
-        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path) ?? "", System.IO.Path.GetFileNameWithoutExtension(path) + "-log" + System.IO.Path.GetExtension(path));
-
     /// <summary>
     /// What a failing store throws: I/O errors (ENOSPC, EIO), LiteDB's own, and the disposed streams LiteDB leaves
     /// behind after one of those. Anything else is a bug and is not hidden.
     /// </summary>
     private static bool IsStorageFailure(Exception ex) =>
         ex is IOException or LiteException or UnauthorizedAccessException or ObjectDisposedException;
-
-    private static bool IsCorruption(Exception ex) => ex switch
-    {
-        // A file held by another process or an unreadable folder is not damage: do not move it aside.
-        UnauthorizedAccessException or DirectoryNotFoundException => false,
-        IOException io when io.HResult == unchecked((int)0x80070020) => false,
-        LiteException or InvalidDataException or IOException or ArgumentException or InvalidCastException
-            or IndexOutOfRangeException or OverflowException or FormatException => true,
-        _ => false,
-    };
 
     /// <summary>Writes what waits in memory one last time (what cannot be written is counted lost at the next start) and closes.</summary>
     public void Dispose()

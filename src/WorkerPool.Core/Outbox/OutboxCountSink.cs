@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Logging;
 using WorkerPool.Counting;
 using WorkerPool.Diagnostics;
-using WorkerPool.Outbox;
 
-namespace WorkerPool.Pipeline;
+namespace WorkerPool.Outbox;
 
 /// <summary>Stores each closed window in the outbox (persist first; the publisher sends it).</summary>
 public sealed class OutboxCountSink(CountOutbox outbox, ILogger<OutboxCountSink> logger) : ICountSink

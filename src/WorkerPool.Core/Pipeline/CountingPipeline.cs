@@ -23,7 +23,7 @@ public enum PipelineMode
 /// results channel → per-camera counters → count sink. Start loads every model; dispose stops capture, lets the
 /// pool finish what it holds, and closes the open windows.
 /// </summary>
-public sealed class CountingPipeline : IAsyncDisposable
+internal sealed class CountingPipeline : IAsyncDisposable
 {
     private readonly DeviceConfig _config;
     private readonly ICountSink _sink;
@@ -44,6 +44,7 @@ public sealed class CountingPipeline : IAsyncDisposable
     private Task? _consumer;
     private ITimer? _ticker;
     private int _disposed;
+    private volatile bool _started;
 
     /// <summary>Builds the pipeline (nothing runs until <see cref="Start"/>).</summary>
     /// <param name="cameras">The cameras to run, each with the URL to read (replay substitutes its video).</param>
@@ -157,10 +158,9 @@ public sealed class CountingPipeline : IAsyncDisposable
 
     /// <summary>
     /// The camera's next frame with its lines, zones and current tracks drawn, as a JPEG of at most
-    /// <paramref name="maxBytes"/> (quality and then size are lowered to fit). Null when the camera has no such id
-    /// or delivers no frame within the timeout.
+    /// <paramref name="maxBytes"/>. Null when the camera has no such id or delivers no frame within the timeout.
     /// </summary>
-    public async Task<(byte[] Jpeg, int Width, int Height)?> SnapshotAsync(string cameraId, int maxBytes, TimeSpan timeout)
+    public async Task<SnapshotImage?> SnapshotAsync(string cameraId, int maxBytes, TimeSpan timeout)
     {
         CameraReader? reader;
         lock (_readers) reader = _readers.FirstOrDefault(r => r.Id == cameraId);
@@ -170,16 +170,24 @@ public sealed class CountingPipeline : IAsyncDisposable
         catch (TimeoutException) { return null; }
         using (image)
         {
-            FrameAnnotator.Draw(image, counter, counter.CurrentTracks());
-            for (int quality = 85, scale = 1; ; )
-            {
-                using var sized = scale == 1 ? image.Clone() : image.Resize(new OpenCvSharp.Size(image.Width / scale, image.Height / scale));
-                OpenCvSharp.Cv2.ImEncode(".jpg", sized, out var jpeg, new OpenCvSharp.ImageEncodingParam(OpenCvSharp.ImwriteFlags.JpegQuality, quality));
-                if (jpeg.Length <= maxBytes || (scale >= 16 && quality <= 30)) return (jpeg, sized.Width, sized.Height);
-                if (quality > 45) quality -= 20;
-                else scale *= 2;
-            }
+            FrameAnnotator.Draw(image, _sources[cameraId].Camera, counter.Totals(), counter.CurrentTracks());
+            return SnapshotEncoder.Encode(image, maxBytes);
         }
+    }
+
+    /// <summary>Sets the sampling rate of the named cameras' gates (thermal throttling); unknown ids are skipped.</summary>
+    public void SetSampling(IReadOnlyDictionary<string, double> fpsByCamera)
+    {
+        foreach (var (id, fps) in fpsByCamera)
+            if (_gates.TryGetValue(id, out var gate) && gate.Fps != fps) gate.Fps = fps;
+    }
+
+    /// <summary>The pipeline now, as immutable data.</summary>
+    public PipelineStatus Status(bool reconfiguring)
+    {
+        var cameras = CameraStatus().Select(c => new CameraView(c, _gates.TryGetValue(c.Id, out var gate) ? gate.Fps : 0,
+            _counters.TryGetValue(c.Id, out var counter) ? counter.Totals() : CountTotals.None)).ToArray();
+        return new PipelineStatus(_started && Volatile.Read(ref _disposed) == 0, reconfiguring, cameras, _pool.Status(), _pool.QueueDepth);
     }
 
     /// <summary>
@@ -197,6 +205,7 @@ public sealed class CountingPipeline : IAsyncDisposable
         if (Mode == PipelineMode.Live)
             _ticker = _time.CreateTimer(_ => Tick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         foreach (var reader in _readers) reader.Start();
+        _started = true;
     }
 
     /// <summary>Closes windows whose end the clock has passed (a camera with no frames still reports).</summary>
@@ -216,7 +225,7 @@ public sealed class CountingPipeline : IAsyncDisposable
                 // Start-up time as an operator sees it (and docs/BENCHMARKS.md measures it): process start to first counted frame.
                 first = false;
                 using var self = System.Diagnostics.Process.GetCurrentProcess();
-                Log.FirstFrame(_logger, result.CameraId, (DateTime.Now - self.StartTime).TotalMilliseconds);
+                Log.FirstFrame(_logger, result.CameraId, (_time.GetUtcNow().UtcDateTime - self.StartTime.ToUniversalTime()).TotalMilliseconds);
             }
             try
             {

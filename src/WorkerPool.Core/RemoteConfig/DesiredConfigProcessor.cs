@@ -18,11 +18,11 @@ public sealed record ReportedConfig(long Version, string Status, IReadOnlyList<C
 /// config in effect, and the same validator as start-up. An accepted change is applied through the caller's
 /// delegate and then persisted, so a restart comes back with it on top of the device-config file.
 /// </summary>
-public sealed class DesiredConfigProcessor
+public sealed class DesiredConfigProcessor : IConfigVersion, IDisposable
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private readonly string _statePath;
-    private readonly FleetSignature? _key;
+    private readonly FleetKeys _keys = new();
     private readonly int _maxPayloadBytes;
     private readonly JsonObject _fileConfig;
     private readonly string _baseDirectory;
@@ -31,18 +31,27 @@ public sealed class DesiredConfigProcessor
 
     /// <summary>Creates the processor over the device-config file's content and the persisted state, if any.</summary>
     /// <param name="validate">The start-up validator by default (model file checks included).</param>
-    public DesiredConfigProcessor(DeviceConfig fileConfig, string statePath, FleetSignature? key, int maxPayloadBytes,
+    public DesiredConfigProcessor(DeviceConfig fileConfig, string statePath, int maxPayloadBytes,
         Func<DeviceConfig, List<ConfigError>>? validate = null)
     {
         _validate = validate ?? (c => DeviceConfigValidator.Validate(c));
         _statePath = statePath;
-        _key = key;
         _maxPayloadBytes = maxPayloadBytes;
         _baseDirectory = fileConfig.BaseDirectory;
         _fileConfig = ToJson(fileConfig);
         (AppliedVersion, _overlay) = LoadState(statePath);
+        VersionFloor = Math.Max(AppliedVersion, LoadFloor(FloorPath));
         Effective = FromJson(JsonMergePatch.Apply(_fileConfig, _overlay));
     }
+
+    /// <summary>
+    /// The highest version ever accepted, kept in its own file beside the state (<c>.version-floor</c>). It never
+    /// goes down: not when the applied changes are discarded, nor when the state file is damaged, so a captured
+    /// older signed config cannot be applied again.
+    /// </summary>
+    public long VersionFloor { get; private set; }
+
+    private string FloorPath => _statePath + ".version-floor";
 
     /// <summary>The device id, which a remote config cannot change (it names the device's topics).</summary>
     public string DeviceId => Effective.DeviceId;
@@ -55,7 +64,8 @@ public sealed class DesiredConfigProcessor
 
     /// <summary>
     /// Drops the persisted remote changes (the file is kept as <c>.discarded</c>) and goes back to the device-config
-    /// file alone: used at start when file plus changes no longer validate, so the device does not crash-loop.
+    /// file alone: used at start when file plus changes no longer validate, so the device does not crash-loop. The
+    /// <see cref="VersionFloor"/> stays: the fleet sends a higher version to configure the device again.
     /// </summary>
     public void DiscardApplied()
     {
@@ -64,6 +74,9 @@ public sealed class DesiredConfigProcessor
         AppliedVersion = 0;
         Effective = FromJson(JsonMergePatch.Apply(_fileConfig, _overlay));
     }
+
+    /// <inheritdoc />
+    public string ConfigVersion => $"{AppliedVersion}:{EffectiveHash[..12]}";
 
     /// <summary>Hash of the config in effect.</summary>
     public string EffectiveHash => Hash(ToJson(Effective));
@@ -94,15 +107,19 @@ public sealed class DesiredConfigProcessor
                 if (p.Name is not ("version" or "config" or "signature")) errors.Add(new(p.Name, "unknown field"));
             if (errors.Count > 0) return Rejected(version, [.. errors]);
 
-            if (_key is not null)
+            var signedBy = FleetKeyUsed.None;
+            if (FleetKeys.Required(Effective.Security))
             {
                 string? signature = root.TryGetProperty("signature", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
                 if (signature is null) return Rejected(version, new ConfigError("signature", "is required: this device only accepts configs signed with the fleet key"));
-                if (!_key.Verify(FleetSignature.ConfigBytes(DeviceId, version, patch), signature))
+                signedBy = _keys.Verify(Effective.Security, FleetSignature.ConfigBytes(DeviceId, version, patch), signature);
+                if (signedBy == FleetKeyUsed.None)
                     return Rejected(version, new ConfigError("signature", "does not verify against the fleet key for this device and version"));
             }
             if (version <= AppliedVersion)
                 return new ReportedConfig(version, "ignored", [new("version", $"{version} is not newer than the applied version {AppliedVersion}")], EffectiveHash);
+            if (version <= VersionFloor)
+                return new ReportedConfig(version, "ignored", [new("version", $"{version} is not newer than version {VersionFloor}, accepted before (send a higher version)")], EffectiveHash);
 
             var patchNode = JsonNode.Parse(patch.GetRawText())!.AsObject();
             if (patchNode.ContainsKey("deviceId")) return Rejected(version, new ConfigError("config.deviceId", "cannot be changed remotely (it names the device's topics)"));
@@ -110,16 +127,41 @@ public sealed class DesiredConfigProcessor
             DeviceConfig candidate;
             try { candidate = FromJson(JsonMergePatch.Apply(_fileConfig, overlay)); }
             catch (ConfigException ex) { return Rejected(version, [.. ex.Errors.Select(e => e with { Path = "config" + e.Path.TrimStart('$') })]); }
+            if (SecurityRefusal(Effective.Security, candidate.Security, signedBy) is { } refusal) return Rejected(version, refusal);
             var invalid = _validate(candidate);
             if (invalid.Count > 0) return Rejected(version, [.. invalid.Select(e => e with { Path = "config." + e.Path })]);
 
             var failed = await apply(candidate).ConfigureAwait(false);
             if (failed.Count > 0) return Rejected(version, [.. failed]);
+            // The floor first: if the state write is torn, the version still cannot be used again.
+            WriteDurably(FloorPath, version.ToString(System.Globalization.CultureInfo.InvariantCulture));
             SaveState(_statePath, version, overlay);
-            (_overlay, AppliedVersion, Effective) = (overlay, version, candidate);
+            (_overlay, AppliedVersion, VersionFloor, Effective) = (overlay, version, version, candidate);
             return new ReportedConfig(version, "applied", [], EffectiveHash);
         }
     }
+
+    /// <summary>
+    /// The one remote change allowed in <c>security</c> is a key rotation: a config signed by the current key may
+    /// set or clear <c>fleetPublicKeyNext</c>; a config signed by the next key may make it the current one (clearing
+    /// <c>fleetPublicKeyNext</c>). Anything else there, or on a device without a fleet key, is refused.
+    /// </summary>
+    private static ConfigError? SecurityRefusal(SecurityOptions? before, SecurityOptions? after, FleetKeyUsed signedBy)
+    {
+        string? current = Empty(before?.FleetPublicKey), next = Empty(before?.FleetPublicKeyNext);
+        string? newCurrent = Empty(after?.FleetPublicKey), newNext = Empty(after?.FleetPublicKeyNext);
+        if (current == newCurrent && next == newNext) return null;
+        if (current is null) return new("config.security", "cannot be changed remotely on a device without a fleet key");
+        if (newCurrent == current && signedBy == FleetKeyUsed.Current) return null; // the next key set or cleared
+        if (next is not null && newCurrent == next && newNext is null && signedBy == FleetKeyUsed.Next) return null; // the rotation completed
+        return new("config.security", "only a key rotation can change it remotely: fleetPublicKeyNext, in a config signed by the current key; " +
+            "then fleetPublicKey set to that next key (and fleetPublicKeyNext cleared), in a config signed by the next key");
+    }
+
+    private static string? Empty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    /// <inheritdoc />
+    public void Dispose() => _keys.Dispose();
 
     private ReportedConfig Rejected(long version, params ConfigError[] errors) => new(version, "rejected", errors, EffectiveHash);
 
@@ -155,14 +197,27 @@ public sealed class DesiredConfigProcessor
         }
     }
 
-    private static void SaveState(string path, long version, JsonObject overlay)
+    /// <summary>The floor file's version; 0 when there is none or it is damaged (then the state's version is the floor).</summary>
+    private static long LoadFloor(string path)
+    {
+        try
+        {
+            return File.Exists(path) && long.TryParse(File.ReadAllText(path).Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long floor) ? floor : 0;
+        }
+        catch (IOException) { return 0; }
+    }
+
+    private static void SaveState(string path, long version, JsonObject overlay) =>
+        WriteDurably(path, new JsonObject { ["version"] = version, ["overlay"] = overlay.DeepClone() }.ToJsonString(Indented));
+
+    /// <summary>Replaces the file atomically, its content on disk first (a power cut leaves the old or the new one).</summary>
+    private static void WriteDurably(string path, string content)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var state = new JsonObject { ["version"] = version, ["overlay"] = overlay.DeepClone() };
         string temp = path + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            stream.Write(System.Text.Encoding.UTF8.GetBytes(state.ToJsonString(Indented)));
+            stream.Write(System.Text.Encoding.UTF8.GetBytes(content));
             stream.Flush(flushToDisk: true);
         }
         File.Move(temp, path, overwrite: true);

@@ -228,6 +228,38 @@ public sealed class DeployScriptTests : IAsyncDisposable
         Assert.DoesNotContain(settings, l => l.Contains("CAP_SYS_TIME", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Install_ConfigWithoutAFleetKey_IsLaidOutButNotStarted_UnlessToldInsecure()
+    {
+        string release = _device.FakeRelease("1.0.0+aaa", "unsigned");
+        var (code, stderr) = await _device.RunAsync("install.sh", "--timeout", "20", release);
+        Assert.NotEqual(0, code);
+        Assert.Contains("has no security.fleetPublicKey", stderr, StringComparison.Ordinal);
+        Assert.Contains("--insecure", stderr, StringComparison.Ordinal);
+        Assert.Equal("1.0.0+aaa", _device.CurrentVersion); // laid out, like a config that needs editing
+        Assert.DoesNotContain("enable workerpool", _device.SystemctlCalls);
+
+        (code, stderr) = await _device.RunAsync("install.sh", "--insecure", "--timeout", "20", release);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("installed and healthy", stderr, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task SystemdUnit_IsHardened_NoCapabilitiesASyscallAllowListAndOnlyItsDevices()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/systemd-analyze"), "systemd-analyze is not installed");
+        string unit = Repo.Path("deploy-scripts", "systemd", "workerpool.service");
+        var lines = File.ReadAllLines(unit);
+        foreach (string directive in (string[])["CapabilityBoundingSet=", "SystemCallFilter=@system-service", "ProtectProc=invisible", "DevicePolicy=closed",
+            "DeviceAllow=char-video4linux rw", "DeviceAllow=char-gpiochip rw"])
+            Assert.Contains(directive, lines);
+
+        var (code, stdout, stderr) = await HostProcess.RunFileAsync("/usr/bin/systemd-analyze", null, TimeSpan.FromMinutes(1), "security", "--offline=true", "--no-pager", unit);
+        string overall = stdout.Concat(stderr).Last(l => l.Contains("Overall exposure level", StringComparison.Ordinal));
+        double exposure = double.Parse(System.Text.RegularExpressions.Regex.Match(overall, @"(\d+\.\d+)").Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(exposure <= 2.5, $"exit {code}: {overall}");
+    }
+
     [SkippableFact]
     public async Task SystemdUnit_PassesSystemdAnalyzeVerify()
     {

@@ -74,7 +74,7 @@ public sealed class FakeDevice : IAsyncDisposable
         return dir;
     }
 
-    /// <summary>A stand-in release: <paramref name="behaviour"/> is <c>healthy</c>, <c>crash</c>, <c>refuse-config</c>, or <c>needs-env</c> (healthy only with workerpool.env's native-library variable, as on a Jetson).</summary>
+    /// <summary>A stand-in release: <paramref name="behaviour"/> is <c>healthy</c>, <c>unsigned</c> (healthy, with a config that takes unsigned changes), <c>crash</c>, <c>refuse-config</c>, or <c>needs-env</c> (healthy only with workerpool.env's native-library variable, as on a Jetson).</summary>
     public string FakeRelease(string version, string behaviour)
     {
         string dir = _dir.File("release-" + version);
@@ -91,7 +91,9 @@ public sealed class FakeDevice : IAsyncDisposable
                 if [ '{{behaviour}}' = refuse-config ]; then echo "config refused by {{version}}" >&2; exit 2; fi
                 if [ '{{behaviour}}' = needs-env ] && [ -z "${WORKERPOOL_OPENCVSHARP_EXTERN:-}" ]; then echo "{{version}}: no OpenCV extern" >&2; exit 3; fi
                 echo "config OK"
-                if [ -n "$configured" ]; then echo "health file: $configured"; fi ;;
+                if [ -n "$configured" ]; then echo "health file: $configured"; fi
+                if [ '{{behaviour}}' = unsigned ]; then echo "signed config and commands: not required (no security.fleetPublicKey)"
+                else echo "signed config and commands: required"; fi ;;
               run)
                 if [ '{{behaviour}}' = crash ]; then echo "{{version}} crashing" >&2; exit 1; fi
                 if [ '{{behaviour}}' = needs-env ] && [ -z "${WORKERPOOL_OPENCVSHARP_EXTERN:-}" ]; then exit 3; fi

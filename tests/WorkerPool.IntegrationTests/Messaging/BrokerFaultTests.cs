@@ -19,6 +19,21 @@ public sealed class BrokerFaultTests : IAsyncDisposable
     private MqttConnection Connection(int port) =>
         new(new MqttOptions { Port = port, KeepAliveSeconds = 5, MaxBackoffSeconds = 1, TimeoutSeconds = 2 }, "dev-1", "test", TimeProvider.System, _log);
 
+    private CountOutbox OutboxHoldingOneRecord()
+    {
+        var outbox = CountOutbox.Open(_dir.File("outbox.db"), new OutboxOptions(), TimeProvider.System, NullLogger.Instance);
+        outbox.Append(new CountRecord { DeviceId = "dev-1", CameraId = "cam", WindowStart = DateTimeOffset.UnixEpoch, WindowEnd = DateTimeOffset.UnixEpoch.AddMinutes(1) });
+        return outbox;
+    }
+
+    /// <summary>A connection with a subscription, so that each attempt sends a SUBSCRIBE after its CONNACK.</summary>
+    private MqttConnection ConnectionThatSubscribes(int port)
+    {
+        var connection = Connection(port);
+        connection.Subscribe("workerpool/dev-1/cmd/+", _ => Task.CompletedTask);
+        return connection;
+    }
+
     private async Task Until(Func<bool> condition, TimeSpan timeout, string what)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -40,15 +55,14 @@ public sealed class BrokerFaultTests : IAsyncDisposable
         await Until(() => _log.Count(ConnectFailed) >= 2, TimeSpan.FromSeconds(20), "two timed-out connect attempts");
         string first = _log.Lines.First(l => l.EventId == ConnectFailed).Message;
         Assert.True(first.Contains("did not answer the CONNECT within 2 s", StringComparison.Ordinal), first);
-        Assert.Equal("reconnecting", connection.State);
+        Assert.Equal(ConnectionState.Reconnecting, connection.State);
     }
 
     [Fact]
     public async Task Publish_BrokerThatNeverAcknowledges_TimesOutLogsBacksOffAndKeepsTheRecord()
     {
         using var broker = new StallingBroker(StallingBroker.Mode.NoPuback);
-        using var outbox = CountOutbox.Open(_dir.File("outbox.db"), new OutboxOptions(), TimeProvider.System, NullLogger.Instance);
-        outbox.Append(new CountRecord { DeviceId = "dev-1", CameraId = "cam", WindowStart = DateTimeOffset.UnixEpoch, WindowEnd = DateTimeOffset.UnixEpoch.AddMinutes(1) });
+        using var outbox = OutboxHoldingOneRecord();
         await using var connection = Connection(broker.Port);
         using var publisher = new OutboxPublisher(outbox, connection, 25, TimeProvider.System, _log);
         _running.Add(connection.RunAsync(_stop.Token));
@@ -69,10 +83,8 @@ public sealed class BrokerFaultTests : IAsyncDisposable
         // The first attempt gets its CONNACK, then the SUBSCRIBE goes unanswered: that attempt is closed again. The
         // publisher, waiting for a connection since the start, must still be woken by the next one.
         using var broker = new StallingBroker(StallingBroker.Mode.FirstSubscribeUnanswered);
-        using var outbox = CountOutbox.Open(_dir.File("outbox.db"), new OutboxOptions(), TimeProvider.System, NullLogger.Instance);
-        outbox.Append(new CountRecord { DeviceId = "dev-1", CameraId = "cam", WindowStart = DateTimeOffset.UnixEpoch, WindowEnd = DateTimeOffset.UnixEpoch.AddMinutes(1) });
-        await using var connection = Connection(broker.Port);
-        connection.Subscribe("workerpool/dev-1/cmd/+", _ => Task.CompletedTask);
+        using var outbox = OutboxHoldingOneRecord();
+        await using var connection = ConnectionThatSubscribes(broker.Port);
         using var publisher = new OutboxPublisher(outbox, connection, 25, TimeProvider.System, _log);
         _running.Add(connection.RunAsync(_stop.Token));
         _running.Add(publisher.RunAsync(_stop.Token));
@@ -88,10 +100,8 @@ public sealed class BrokerFaultTests : IAsyncDisposable
         // CONNACK has come but the SUBSCRIBE is unanswered: the client says it is connected, yet this attempt will be
         // closed. A publisher starting now must wait for the next session, not send into this one.
         using var broker = new StallingBroker(StallingBroker.Mode.FirstSubscribeUnanswered);
-        using var outbox = CountOutbox.Open(_dir.File("outbox.db"), new OutboxOptions(), TimeProvider.System, NullLogger.Instance);
-        outbox.Append(new CountRecord { DeviceId = "dev-1", CameraId = "cam", WindowStart = DateTimeOffset.UnixEpoch, WindowEnd = DateTimeOffset.UnixEpoch.AddMinutes(1) });
-        await using var connection = Connection(broker.Port);
-        connection.Subscribe("workerpool/dev-1/cmd/+", _ => Task.CompletedTask);
+        using var outbox = OutboxHoldingOneRecord();
+        await using var connection = ConnectionThatSubscribes(broker.Port);
         _running.Add(connection.RunAsync(_stop.Token));
         await Until(() => broker.Subscribes >= 1, TimeSpan.FromSeconds(20), "the first SUBSCRIBE");
         Assert.False(connection.IsConnected);
@@ -113,7 +123,7 @@ public sealed class BrokerFaultTests : IAsyncDisposable
         await Until(() => _log.Count(ConnectFailed) >= 1, TimeSpan.FromSeconds(20), "a failed attempt while the broker is down");
 
         broker.Start();
-        await Until(() => connection.State == "connected", TimeSpan.FromSeconds(20), "connected");
+        await Until(() => connection.State == ConnectionState.Connected, TimeSpan.FromSeconds(20), "connected");
         int failuresBefore = _log.Count(ConnectFailed);
         // Two round trips through the broker: the session is live and used.
         await using var probe = new MqttProbe();
@@ -126,7 +136,7 @@ public sealed class BrokerFaultTests : IAsyncDisposable
             await probe.WaitForAsync(m => m.Count(x => x.Topic == "workerpool/dev-1/probe") >= n, TimeSpan.FromSeconds(10), "round trip");
         }
 
-        Assert.Equal("connected", connection.State);
+        Assert.Equal(ConnectionState.Connected, connection.State);
         Assert.Equal(failuresBefore, _log.Count(ConnectFailed)); // no ConnectAsync on the live session
         Assert.Equal(1, _log.Count(Connected));
     }

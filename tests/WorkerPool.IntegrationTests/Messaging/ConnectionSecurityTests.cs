@@ -27,7 +27,7 @@ public sealed class ConnectionSecurityTests : IDisposable
 
         await using var connection = await RunForAsync(options, TimeSpan.FromSeconds(5));
 
-        Assert.Equal("refused", connection.State);
+        Assert.Equal(ConnectionState.Refused, connection.State);
         Assert.InRange(_log.Count(5001), 1, 2); // one attempt, then a 3 s wait: not a hot loop
         var line = _log.Lines.First(l => l.EventId == 5001).Message;
         Assert.Contains("NotAuthorized", line, StringComparison.Ordinal);
@@ -70,7 +70,7 @@ public sealed class ConnectionSecurityTests : IDisposable
 
         Assert.Equal(0, _log.Count(5000));
         Assert.InRange(_log.Count(5001), 1, 5);
-        Assert.Equal("reconnecting", connection.State);
+        Assert.Equal(ConnectionState.Reconnecting, connection.State);
         Assert.Contains("is not valid for the name 'other.test'", connection.LastError, StringComparison.Ordinal);
     }
 

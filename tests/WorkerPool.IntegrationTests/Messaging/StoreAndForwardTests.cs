@@ -97,7 +97,7 @@ public sealed class StoreAndForwardTests : IAsyncLifetime
         int attempts = _log.Count(5001);
         Assert.InRange(attempts, 2, 6); // 1 s, 2 s, 2 s (capped) ... with jitter
         Assert.Contains("refused", _log.Lines.First(l => l.EventId == 5001).Message, StringComparison.OrdinalIgnoreCase);
-        Assert.Equal("reconnecting", _connection.State);
+        Assert.Equal(ConnectionState.Reconnecting, _connection.State);
     }
 
     [Fact]
@@ -105,9 +105,9 @@ public sealed class StoreAndForwardTests : IAsyncLifetime
     {
         var config = new DeviceConfig { DeviceId = "dev-1", Mqtt = new MqttOptions { Port = _broker.Port, HeartbeatSeconds = 3 } };
         config.Outbox.Path = _dir.File("outbox.db");
-        var pipeline = new WorkerPool.Pipeline.PipelineService(Microsoft.Extensions.Options.Options.Create(config), new WorkerPool.Pipeline.NullCountSink(),
+        var control = new WorkerPool.Control.DeviceControl(Microsoft.Extensions.Options.Options.Create(config), new WorkerPool.Counting.NullCountSink(),
             TimeProvider.System, NullLoggerFactory.Instance); // not started: no cameras to report
-        var heartbeat = new HeartbeatPublisher(config, _connection, _outbox, _publisher, pipeline, new WorkerPool.Diagnostics.SystemMetrics(),
+        var heartbeat = new HeartbeatPublisher(config, _connection, _outbox, _publisher, control, new WorkerPool.Diagnostics.SystemMetrics(),
             "test", () => "cfg", TimeProvider.System, _log);
         await using var probe = new MqttProbe();
         await probe.ConnectAsync(_broker.Port, "workerpool/dev-1/heartbeat");
@@ -131,7 +131,7 @@ public sealed class StoreAndForwardTests : IAsyncLifetime
         var after = probe.Messages.Skip(before).ToArray();
         Assert.InRange(after.Length, 1, 2); // the reconnect one (and at most one periodic tick): no burst
         Assert.Empty(SchemaCheck.Validate("heartbeat.schema.json", after[0].Json));
-        await pipeline.DisposeAsync();
+        await control.DisposeAsync();
         _ = beats;
     }
 

@@ -22,17 +22,124 @@ public class RateLimitAndSigningTests
     }
 
     [Fact]
-    public void CommandBytes_CoverEverythingButTheSignature()
+    public void CommandBytes_CoverEverythingButTheSignature_IncludingWhereTheAnswerGoes()
     {
         using var fleet = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var verifier = FleetSignature.FromPublicKeyPem(fleet.ExportSubjectPublicKeyInfoPem());
-        var request = new JsonObject { ["camera"] = "cam1", ["time"] = "2026-11-23T00:00:00Z" };
-        request["signature"] = FleetSignature.Sign(fleet, CommandService.CommandBytes("dev-1", "restart-camera", request));
+        byte[] correlation = [1, 2, 3];
+        var request = new JsonObject { ["camera"] = "cam1", ["time"] = "2026-11-23T00:00:00Z", ["nonce"] = "0123456789abcdef" };
+        string signature = FleetSignature.Sign(fleet, CommandGate.CommandBytes("dev-1", "restart-camera", "ops/reply", correlation, request));
+        request["signature"] = signature;
 
-        Assert.True(verifier.Verify(CommandService.CommandBytes("dev-1", "restart-camera", request), request["signature"]!.GetValue<string>()));
-        Assert.False(verifier.Verify(CommandService.CommandBytes("dev-2", "restart-camera", request), request["signature"]!.GetValue<string>()));
-        Assert.False(verifier.Verify(CommandService.CommandBytes("dev-1", "flush-outbox", request), request["signature"]!.GetValue<string>()));
+        Assert.True(verifier.Verify(CommandGate.CommandBytes("dev-1", "restart-camera", "ops/reply", correlation, request), signature));
+        Assert.False(verifier.Verify(CommandGate.CommandBytes("dev-2", "restart-camera", "ops/reply", correlation, request), signature));
+        Assert.False(verifier.Verify(CommandGate.CommandBytes("dev-1", "flush-outbox", "ops/reply", correlation, request), signature));
+        Assert.False(verifier.Verify(CommandGate.CommandBytes("dev-1", "restart-camera", "attacker/inbox", correlation, request), signature));
+        Assert.False(verifier.Verify(CommandGate.CommandBytes("dev-1", "restart-camera", "ops/reply", [9], request), signature));
         request["camera"] = "cam2";
-        Assert.False(verifier.Verify(CommandService.CommandBytes("dev-1", "restart-camera", request), request["signature"]!.GetValue<string>()));
+        Assert.False(verifier.Verify(CommandGate.CommandBytes("dev-1", "restart-camera", "ops/reply", correlation, request), signature));
     }
+}
+
+/// <summary>What the command gate admits when the device has a fleet key: each signed command once, answered where it was signed to be.</summary>
+public sealed class CommandGateTests : IDisposable
+{
+    private readonly ECDsa _fleet = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
+    private readonly WorkerPool.Config.SecurityOptions _security;
+    private int _nonce;
+
+    public CommandGateTests() => _security = new() { FleetPublicKey = _fleet.ExportSubjectPublicKeyInfoPem() };
+
+    private CommandGate Gate() => new("dev-1", CommandService.Known, () => _security, 256 * 1024, _time);
+
+    private CommandMessage Signed(string name = "restart-camera", string responseTopic = "ops/reply", byte[]? correlation = null, string? nonce = null, ECDsa? by = null)
+    {
+        correlation ??= [7, 7];
+        var request = new JsonObject
+        {
+            ["camera"] = "cam1", ["time"] = _time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            ["nonce"] = nonce ?? $"nonce-{++_nonce:D12}",
+        };
+        request["signature"] = FleetSignature.Sign(by ?? _fleet, CommandGate.CommandBytes("dev-1", name, responseTopic, correlation, request));
+        return new CommandMessage(name, System.Text.Encoding.UTF8.GetBytes(request.ToJsonString()), responseTopic, correlation);
+    }
+
+    [Fact]
+    public void SignedCommand_IsAdmittedOnce_TheSameBytesAgainAreRefused()
+    {
+        var gate = Gate();
+        var captured = Signed();
+        Assert.True(gate.Check(captured).Admitted);
+        for (int i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            var again = gate.Check(captured);
+            Assert.False(again.Admitted);
+            Assert.Contains("nonce was used before", again.Error, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void CapturedCommand_SentWithAnotherResponseTopicOrCorrelation_DoesNotVerify()
+    {
+        var gate = Gate();
+        var captured = Signed("snapshot");
+        var redirected = captured with { ResponseTopic = "attacker/inbox" };
+        var recorrelated = captured with { CorrelationData = [1] };
+        Assert.Contains("signature does not verify", gate.Check(redirected).Error, StringComparison.Ordinal);
+        Assert.Contains("signature does not verify", gate.Check(recorrelated).Error, StringComparison.Ordinal);
+        Assert.True(gate.Check(captured).Admitted); // the refusals did not spend its nonce
+    }
+
+    [Fact]
+    public void SignedCommandWithoutANonce_IsRefused()
+    {
+        var request = new JsonObject { ["camera"] = "cam1", ["time"] = _time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture) };
+        request["signature"] = FleetSignature.Sign(_fleet, CommandGate.CommandBytes("dev-1", "ping", "r", [], request));
+        using var gate = Gate();
+        var verdict = gate.Check(new CommandMessage("ping", System.Text.Encoding.UTF8.GetBytes(request.ToJsonString()), "r", []));
+        Assert.Contains("nonce is required", verdict.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FloodOfUnsignedCommands_DoesNotLockOutTheFleetsSignedOnes_AndGoesUnansweredOverItsBudget()
+    {
+        var gate = Gate();
+        var unsigned = new CommandMessage("restart-camera", """{"camera": "cam1"}"""u8.ToArray(), "x", []);
+        var verdicts = Enumerable.Range(0, 1000).Select(_ => gate.Check(unsigned)).ToArray();
+        Assert.All(verdicts, v => Assert.False(v.Admitted));
+        Assert.Equal(10, verdicts.Count(v => v.Answer)); // the refusals' own budget: 10 at once
+        Assert.Equal(990, gate.Unanswered);
+
+        Assert.True(gate.Check(Signed()).Admitted);
+    }
+
+    [Fact]
+    public void NonceOlderThanTwiceTheWindow_IsForgotten_ButItsCommandIsStaleByThen()
+    {
+        var gate = Gate();
+        var captured = Signed();
+        Assert.True(gate.Check(captured).Admitted);
+        _time.Advance(CommandGate.ReplayWindow * 2 + TimeSpan.FromSeconds(1));
+        Assert.Contains("minutes from the device's clock", gate.Check(captured).Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DuringAKeyRotation_CommandsSignedByTheNextKeyAreAdmitted_AndAfterItTheOldKeyIsNot()
+    {
+        using var next = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var gate = Gate();
+        Assert.Contains("signature does not verify", gate.Check(Signed(by: next)).Error, StringComparison.Ordinal);
+
+        _security.FleetPublicKeyNext = next.ExportSubjectPublicKeyInfoPem(); // what a rotation's first config installs
+        Assert.True(gate.Check(Signed(by: next)).Admitted);
+        Assert.True(gate.Check(Signed()).Admitted);
+
+        (_security.FleetPublicKey, _security.FleetPublicKeyNext) = (_security.FleetPublicKeyNext, null); // and its second
+        Assert.True(gate.Check(Signed(by: next)).Admitted);
+        Assert.Contains("signature does not verify", gate.Check(Signed()).Error, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _fleet.Dispose();
 }

@@ -181,3 +181,55 @@ public class ConfigValidationTests
         Assert.Equal("pipe:1", args[^1]);
     }
 }
+
+/// <summary>Caps that keep one payload from asking for thousands of cameras or an O(n²) polygon check.</summary>
+public class ConfigLimitTests
+{
+    private static DeviceConfig Config(int cameras = 1, int lines = 1, int zones = 1, int points = 3)
+    {
+        var config = new DeviceConfig { DeviceId = "dev-1", Pool = new PoolOptions { Workers = [new WorkerOptions()] } };
+        for (int c = 0; c < cameras; c++)
+        {
+            var camera = new CameraOptions { Id = $"cam{c}", Url = "video.avi" };
+            for (int l = 0; l < lines; l++) camera.Lines.Add(new LineOptions { Id = $"l{l}", From = [0.5, 0], To = [0.5, 1] });
+            for (int z = 0; z < zones; z++)
+            {
+                // A convex polygon: points on a circle, never self-intersecting.
+                var polygon = Enumerable.Range(0, points).Select(p => new[] { 0.5 + 0.4 * Math.Cos(2 * Math.PI * p / points), 0.5 + 0.4 * Math.Sin(2 * Math.PI * p / points) }).ToList();
+                camera.Zones.Add(new ZoneOptions { Id = $"z{z}", Polygon = polygon });
+            }
+            config.Cameras.Add(camera);
+        }
+        return config;
+    }
+
+    private static ConfigError OneError(DeviceConfig config) => Assert.Single(DeviceConfigValidator.Validate(config, checkModel: false));
+
+    [Fact]
+    public void AtTheLimits_IsValid() =>
+        Assert.Empty(DeviceConfigValidator.Validate(Config(cameras: 16, lines: 64, zones: 64, points: 64), checkModel: false));
+
+    [Fact]
+    public void SeventeenCameras_AreRefusedWithOneError()
+    {
+        var error = OneError(Config(cameras: 17));
+        Assert.Equal(("cameras", "at most 16 cameras, has 17"), (error.Path, error.Message));
+    }
+
+    [Fact]
+    public void SevenThousandCameras_AreRefusedWithOneError() => Assert.Equal("cameras", OneError(Config(cameras: 7000)).Path);
+
+    [Fact]
+    public void TooManyLinesOrZones_AreRefused()
+    {
+        Assert.Equal(("cameras[0].lines", "at most 64 lines per camera, has 65"), (OneError(Config(lines: 65)).Path, OneError(Config(lines: 65)).Message));
+        Assert.Equal(("cameras[0].zones", "at most 64 zones per camera, has 65"), (OneError(Config(zones: 65)).Path, OneError(Config(zones: 65)).Message));
+    }
+
+    [Fact]
+    public void PolygonOfFourteenThousandPoints_IsRefusedWithoutCheckingItsShape()
+    {
+        var error = OneError(Config(points: 14_000));
+        Assert.Equal(("cameras[0].zones[0].polygon", "at most 64 points, has 14000"), (error.Path, error.Message));
+    }
+}

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using WorkerPool.Config;
 using WorkerPool.Diagnostics;
-using WorkerPool.Gate;
 using WorkerPool.Health;
 
 namespace WorkerPool.Tests.Health;
@@ -111,23 +110,16 @@ public sealed class ThermalGovernorTests : IDisposable
     }
 
     [Fact]
-    public void Apply_ScalesConfiguredFps_OrTheMeasuredRateWhenEveryFrameIsWanted()
+    public void TargetFps_ScalesConfiguredFps_OrTheMeasuredRateWhenEveryFrameIsWanted()
     {
         var governor = Governor();
-        var queue = new FrameQueue(2, dropOldest: false, f => f.Release());
-        var configured = new FrameGate("a", 10, queue);
-        var all = new FrameGate("b", 0, queue);
 
         Zone("thermal_zone0", "CPU-therm", 90);
         Poll(governor);
-        governor.ApplyTo(configured, 10, measuredFps: 25);
-        governor.ApplyTo(all, 0, measuredFps: 25);
-        Assert.Equal((7.5, 18.75), (configured.Fps, all.Fps));
+        Assert.Equal((7.5, 18.75), (governor.TargetFps(10, measuredFps: 25), governor.TargetFps(0, measuredFps: 25)));
 
         Zone("thermal_zone0", "CPU-therm", 60);
         Poll(governor);
-        governor.ApplyTo(configured, 10, 25);
-        governor.ApplyTo(all, 0, 25);
-        Assert.Equal((10.0, 0.0), (configured.Fps, all.Fps));
+        Assert.Equal((10.0, 0.0), (governor.TargetFps(10, 25), governor.TargetFps(0, 25)));
     }
 }

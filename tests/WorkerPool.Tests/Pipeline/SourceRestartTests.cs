@@ -1,3 +1,4 @@
+using WorkerPool.Counting;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenCvSharp;
 using WorkerPool.Capture;
@@ -75,7 +76,7 @@ public sealed class SourceRestartTests
     /// Opens live sessions of 25 fps whose media time starts at 0, like one FFmpeg child per session. Each delivers
     /// its first frames at once (as if it had run that long), then ends, or goes on in real time when endless.
     /// </summary>
-    private sealed class SessionSources(int sessions) : IFrameSourceFactory
+    internal sealed class SessionSources(int sessions) : IFrameSourceFactory
     {
         private int _opened;
         public int FramesPerSession { get; set; }
@@ -116,7 +117,7 @@ public sealed class SourceRestartTests
         public void Dispose() { }
     }
 
-    private sealed class NoPeople : IDetectorFactory
+    internal sealed class NoPeople : IDetectorFactory
     {
         public IDetector Create(ExecutionDevice device, int threads) => new Detector();
 

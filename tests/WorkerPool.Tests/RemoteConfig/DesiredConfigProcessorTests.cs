@@ -27,8 +27,8 @@ public sealed class DesiredConfigProcessorTests : IDisposable
     private DesiredConfigProcessor Processor(bool signed = false, int maxBytes = 256 * 1024)
     {
         var file = ConfigLoader.Parse(FileConfig);
-        FleetSignature? key = signed ? FleetSignature.FromPublicKeyPem(_fleet.ExportSubjectPublicKeyInfoPem()) : null;
-        return new DesiredConfigProcessor(file, State, key, maxBytes, c => DeviceConfigValidator.Validate(c, checkModel: false));
+        if (signed) file.Security = new SecurityOptions { FleetPublicKey = _fleet.ExportSubjectPublicKeyInfoPem() };
+        return new DesiredConfigProcessor(file, State, maxBytes, c => DeviceConfigValidator.Validate(c, checkModel: false));
     }
 
     private Task<ReportedConfig> SendAsync(DesiredConfigProcessor p, string json) =>
@@ -156,6 +156,87 @@ public sealed class DesiredConfigProcessorTests : IDisposable
         var p = Processor();
         Assert.Equal(0, p.AppliedVersion);
         Assert.Equal(60, p.Effective.Counting.WindowSeconds);
+    }
+
+    [Fact]
+    public async Task DiscardApplied_KeepsTheVersionFloor_ACapturedOlderConfigNeverAppliesAgain()
+    {
+        var p = Processor(signed: true);
+        string old = Signed(3, """{"counting": {"windowSeconds": 15}}""");
+        Assert.Equal("applied", (await SendAsync(p, old)).Status);
+        Assert.Equal("applied", (await SendAsync(p, Signed(5, """{"counting": {"windowSeconds": 20}}"""))).Status);
+        p.DiscardApplied();
+
+        var restarted = Processor(signed: true);
+        var replayed = await SendAsync(restarted, old);
+        Assert.Equal("ignored", replayed.Status);
+        Assert.Contains("5", replayed.Errors[0].Message, StringComparison.Ordinal);
+        Assert.Equal(60, restarted.Effective.Counting.WindowSeconds);
+        Assert.Equal("applied", (await SendAsync(restarted, Signed(6, """{"counting": {"windowSeconds": 30}}"""))).Status);
+    }
+
+    [Fact]
+    public async Task DamagedStateFile_KeepsTheVersionFloor()
+    {
+        var p = Processor(signed: true);
+        string old = Signed(2, """{"counting": {"windowSeconds": 15}}""");
+        Assert.Equal("applied", (await SendAsync(p, old)).Status);
+        Assert.Equal("applied", (await SendAsync(p, Signed(4, """{"counting": {"windowSeconds": 20}}"""))).Status);
+        File.WriteAllText(State, "{ torn");
+
+        var restarted = Processor(signed: true);
+        Assert.Equal(0, restarted.AppliedVersion);
+        Assert.Equal("ignored", (await SendAsync(restarted, old)).Status);
+        Assert.Equal(60, restarted.Effective.Counting.WindowSeconds);
+    }
+
+    private static string SignedBy(ECDsa key, long version, string config)
+    {
+        using var doc = JsonDocument.Parse(config);
+        string sig = FleetSignature.Sign(key, FleetSignature.ConfigBytes("dev-1", version, doc.RootElement));
+        return $$"""{"version": {{version}}, "config": {{config}}, "signature": "{{sig}}"}""";
+    }
+
+    private static string Pem(ECDsa key) => JsonSerializer.Serialize(key.ExportSubjectPublicKeyInfoPem());
+
+    [Fact]
+    public async Task KeyRotation_NextKeyInstalledByTheCurrent_ThenPromotedByItself_TheOldKeyIsRefusedAfterwards_AndARestartKeepsIt()
+    {
+        using var next = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var stranger = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var p = Processor(signed: true);
+        Assert.Equal("rejected", (await SendAsync(p, SignedBy(next, 1, """{"counting": {"windowSeconds": 20}}"""))).Status);
+
+        // 1. The current key installs the next one: the only change allowed in security.
+        var installed = await SendAsync(p, SignedBy(_fleet, 2, $$$"""{"security": {"fleetPublicKeyNext": {{{Pem(next)}}}}}"""));
+        Assert.Equal("applied", installed.Status);
+        // Both keys verify now.
+        Assert.Equal("applied", (await SendAsync(p, SignedBy(next, 3, """{"counting": {"windowSeconds": 20}}"""))).Status);
+        Assert.Equal("applied", (await SendAsync(p, SignedBy(_fleet, 4, """{"counting": {"windowSeconds": 25}}"""))).Status);
+
+        // Not allowed: the next key installing another next key, the current key promoting a stranger.
+        var byNext = await SendAsync(p, SignedBy(next, 5, $$$"""{"security": {"fleetPublicKeyNext": {{{Pem(stranger)}}}}}"""));
+        Assert.Equal(("rejected", "config.security"), (byNext.Status, byNext.Errors[0].Path));
+        var stolen = await SendAsync(p, SignedBy(_fleet, 6, $$$"""{"security": {"fleetPublicKey": {{{Pem(stranger)}}}, "fleetPublicKeyNext": null}}"""));
+        Assert.Equal(("rejected", "config.security"), (stolen.Status, stolen.Errors[0].Path));
+
+        // 2. The next key makes itself the current one.
+        var promoted = await SendAsync(p, SignedBy(next, 7, $$$"""{"security": {"fleetPublicKey": {{{Pem(next)}}}, "fleetPublicKeyNext": null}}"""));
+        Assert.Equal("applied", promoted.Status);
+        Assert.Equal((next.ExportSubjectPublicKeyInfoPem(), null), (p.Effective.Security.FleetPublicKey, p.Effective.Security.FleetPublicKeyNext));
+        Assert.Equal("rejected", (await SendAsync(p, SignedBy(_fleet, 8, """{"counting": {"windowSeconds": 30}}"""))).Status);
+
+        var restarted = Processor(signed: true);
+        Assert.Equal("rejected", (await SendAsync(restarted, SignedBy(_fleet, 9, """{"counting": {"windowSeconds": 30}}"""))).Status);
+        Assert.Equal("applied", (await SendAsync(restarted, SignedBy(next, 10, """{"counting": {"windowSeconds": 30}}"""))).Status);
+    }
+
+    [Fact]
+    public async Task Security_OnADeviceWithoutAFleetKey_CannotBeChangedRemotely()
+    {
+        using var attacker = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var r = await SendAsync(Processor(), "{\"version\": 1, \"config\": {\"security\": {\"fleetPublicKey\": " + Pem(attacker) + "}}}");
+        Assert.Equal(("rejected", "config.security"), (r.Status, r.Errors[0].Path));
     }
 
     [Fact]

@@ -1,0 +1,16 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using WorkerPool.Messaging;
+
+namespace WorkerPool.Commands.Handlers;
+
+/// <summary><c>get-stats</c>: the heartbeat, now.</summary>
+public sealed class GetStatsCommand(HeartbeatPublisher heartbeat) : ICommandHandler
+{
+    /// <inheritdoc />
+    public string Name => "get-stats";
+
+    /// <inheritdoc />
+    public Task<JsonNode?> RunAsync(JsonObject request) =>
+        Task.FromResult(JsonSerializer.SerializeToNode(heartbeat.Build(), TelemetryJsonContext.Default.HeartbeatPayload));
+}
