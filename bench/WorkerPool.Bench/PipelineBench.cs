@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using OpenCvSharp;
 using WorkerPool.Capture;
 using WorkerPool.Config;
+using WorkerPool.Config.Validation;
 using WorkerPool.Counting;
 using WorkerPool.Inference;
 using WorkerPool.Pipeline;
@@ -27,7 +28,7 @@ internal static class PipelineBench
         string sample = Path.Combine(root, "samples", "vtest.avi");
         string configPath = Path.Combine(root, "device-config", "demo.json");
         if (!File.Exists(sample)) { Console.Error.WriteLine("samples/vtest.avi missing: run deploy-scripts/fetch-sample.sh"); return 1; }
-        var config = ConfigLoader.LoadAndValidate(configPath);
+        var config = DeviceConfigValidator.LoadValid(configPath);
         var model = ModelInspector.Resolve(config);
         var camera = config.Cameras.Single(c => c.Id == "vtest");
         camera.Loop = false;

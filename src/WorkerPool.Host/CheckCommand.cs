@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using WorkerPool.Config;
+using WorkerPool.Config.Validation;
 using WorkerPool.Inference;
 
 namespace WorkerPool.Host;

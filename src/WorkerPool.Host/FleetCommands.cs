@@ -8,6 +8,7 @@ using MQTTnet;
 using MQTTnet.Protocol;
 using WorkerPool.Commands;
 using WorkerPool.RemoteConfig;
+using WorkerPool.Signing;
 
 namespace WorkerPool.Host;
 

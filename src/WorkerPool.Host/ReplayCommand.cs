@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using OpenCvSharp;
 using WorkerPool.Capture;
 using WorkerPool.Config;
+using WorkerPool.Config.Validation;
 using WorkerPool.Counting;
 using WorkerPool.Diagnostics;
 using WorkerPool.Inference;

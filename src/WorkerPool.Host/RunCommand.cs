@@ -6,6 +6,7 @@ using System.Reflection;
 using WorkerPool.Commands;
 using WorkerPool.Control;
 using WorkerPool.Config;
+using WorkerPool.Config.Validation;
 using Microsoft.Extensions.Hosting.Systemd;
 using WorkerPool.Diagnostics;
 using WorkerPool.Health;

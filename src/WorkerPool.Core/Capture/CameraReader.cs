@@ -3,7 +3,6 @@ using Polly;
 using Polly.Retry;
 using WorkerPool.Config;
 using WorkerPool.Diagnostics;
-using WorkerPool.Gate;
 
 namespace WorkerPool.Capture;
 
@@ -37,7 +36,7 @@ public sealed class CameraReader : IAsyncDisposable
     private readonly CameraUri _uri;
     private readonly IFrameSourceFactory _factory;
     private readonly FramePool _frames;
-    private readonly FrameGate _gate;
+    private readonly IFrameGate _gate;
     private readonly MediaTimeline _timeline;
     private readonly bool _realtime;
     private readonly TimeProvider _time;
@@ -57,7 +56,7 @@ public sealed class CameraReader : IAsyncDisposable
     /// <summary>Creates a reader; <see cref="Start"/> begins reading.</summary>
     /// <param name="timeline">The camera's media clock, shared by every reader the camera gets (restarts, new URLs).</param>
     /// <param name="realtime">Play files at their own frame rate, like a live camera (run mode); false reads as fast as the gate takes frames (replay).</param>
-    public CameraReader(CameraOptions camera, CameraUri uri, IFrameSourceFactory factory, FramePool frames, FrameGate gate,
+    public CameraReader(CameraOptions camera, CameraUri uri, IFrameSourceFactory factory, FramePool frames, IFrameGate gate,
         MediaTimeline timeline, bool realtime, TimeProvider time, ILogger logger)
     {
         _camera = camera;

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using WorkerPool.RemoteConfig;
+using WorkerPool.Signing;
 
 namespace WorkerPool.Commands;
 

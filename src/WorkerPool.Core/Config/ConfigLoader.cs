@@ -8,15 +8,6 @@ public static class ConfigLoader
     /// <summary>Largest config file accepted; anything bigger is not a hand-written config.</summary>
     public const int MaxConfigBytes = 1 << 20;
 
-    /// <summary>Loads and validates a device config file; throws <see cref="ConfigException"/> listing every error.</summary>
-    public static DeviceConfig LoadAndValidate(string file)
-    {
-        var config = Load(file);
-        var errors = DeviceConfigValidator.Validate(config);
-        if (errors.Count > 0) throw new ConfigException(errors);
-        return config;
-    }
-
     /// <summary>Parses a device config file without semantic validation.</summary>
     public static DeviceConfig Load(string file)
     {

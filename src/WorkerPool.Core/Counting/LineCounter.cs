@@ -18,8 +18,8 @@ public sealed class LineCounter
     public LineCounter(LineOptions line, double hysteresis)
     {
         Id = line.Id;
-        _from = DeviceConfigValidator.ToPoint(line.From);
-        _to = DeviceConfigValidator.ToPoint(line.To);
+        _from = Point2.Of(line.From);
+        _to = Point2.Of(line.To);
         _hysteresis = hysteresis;
     }
 

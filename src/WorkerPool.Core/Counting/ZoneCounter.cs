@@ -12,7 +12,7 @@ public sealed class ZoneCounter
     public ZoneCounter(ZoneOptions zone)
     {
         Id = zone.Id;
-        _polygon = zone.Polygon.Select(DeviceConfigValidator.ToPoint).ToArray();
+        _polygon = zone.Polygon.Select(Point2.Of).ToArray();
     }
 
     /// <summary>Zone id.</summary>

@@ -6,7 +6,7 @@ namespace WorkerPool.Gate;
 /// Per-camera admission to inference: samples frames down to the camera's target fps and numbers the admitted
 /// ones densely, so the tracker can put results back in order and tell a dropped frame from a late one.
 /// </summary>
-public sealed class FrameGate
+public sealed class FrameGate : IFrameGate
 {
     private readonly FrameQueue _queue;
     private double _nextDue = double.NegativeInfinity;

@@ -3,6 +3,9 @@ namespace WorkerPool.Geometry;
 /// <summary>A point in image or normalized coordinates (x right, y down).</summary>
 public readonly record struct Point2(double X, double Y)
 {
+    /// <summary>A point from a config's <c>[x, y]</c>.</summary>
+    public static Point2 Of(double[] p) => new(p[0], p[1]);
+
     /// <summary>Vector difference.</summary>
     public static Point2 operator -(Point2 a, Point2 b) => new(a.X - b.X, a.Y - b.Y);
 }

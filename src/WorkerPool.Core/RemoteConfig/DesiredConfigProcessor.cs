@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using WorkerPool.Config;
+using WorkerPool.Config.Validation;
+using WorkerPool.Signing;
 
 namespace WorkerPool.RemoteConfig;
 

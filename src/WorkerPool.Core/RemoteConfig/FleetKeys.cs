@@ -1,4 +1,5 @@
 using WorkerPool.Config;
+using WorkerPool.Signing;
 
 namespace WorkerPool.RemoteConfig;
 

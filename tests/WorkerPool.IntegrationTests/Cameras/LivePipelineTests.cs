@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
 using WorkerPool.Capture;
 using WorkerPool.Config;
+using WorkerPool.Config.Validation;
 using WorkerPool.Counting;
 using WorkerPool.Inference;
 using WorkerPool.IntegrationTests.Infrastructure;

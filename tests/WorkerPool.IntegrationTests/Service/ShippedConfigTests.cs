@@ -1,4 +1,5 @@
 using WorkerPool.Config;
+using WorkerPool.Config.Validation;
 using WorkerPool.IntegrationTests.Infrastructure;
 
 namespace WorkerPool.IntegrationTests.Service;

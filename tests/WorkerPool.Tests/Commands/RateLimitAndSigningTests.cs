@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
 using WorkerPool.Commands;
 using WorkerPool.RemoteConfig;
+using WorkerPool.Signing;
 
 namespace WorkerPool.Tests.Commands;
 

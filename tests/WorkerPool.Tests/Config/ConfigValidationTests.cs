@@ -1,5 +1,6 @@
 using WorkerPool.Capture;
 using WorkerPool.Config;
+using WorkerPool.Config.Validation;
 using WorkerPool.Inference;
 
 namespace WorkerPool.Tests.Config;

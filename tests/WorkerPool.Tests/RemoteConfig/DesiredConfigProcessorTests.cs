@@ -3,7 +3,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using WorkerPool.Config;
+using WorkerPool.Config.Validation;
 using WorkerPool.RemoteConfig;
+using WorkerPool.Signing;
 
 namespace WorkerPool.Tests.RemoteConfig;
 

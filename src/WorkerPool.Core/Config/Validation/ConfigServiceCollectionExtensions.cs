@@ -1,7 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using WorkerPool.Config;
 
-namespace WorkerPool.Config;
+namespace WorkerPool.Config.Validation;
 
 /// <summary>Wiring of the device config.</summary>
 public static class ConfigServiceCollectionExtensions

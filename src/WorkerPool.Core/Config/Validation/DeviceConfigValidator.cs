@@ -1,10 +1,12 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using WorkerPool.Capture;
+using WorkerPool.Config;
 using WorkerPool.Geometry;
 using WorkerPool.Inference;
+using WorkerPool.Signing;
 
-namespace WorkerPool.Config;
+namespace WorkerPool.Config.Validation;
 
 /// <summary>
 /// Checks a device config and names every problem by path. Used at start-up (options validation)
@@ -63,14 +65,14 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
         ValidateAppliance(config, Add);
         if (config.Security?.FleetPublicKey is { Length: > 0 } pem)
         {
-            try { using var key = RemoteConfig.FleetSignature.FromPublicKeyPem(pem); }
+            try { using var key = WorkerPool.Signing.FleetSignature.FromPublicKeyPem(pem); }
             catch (ArgumentException ex) { Add("security.fleetPublicKey", ex.Message); }
         }
         if (config.Security?.FleetPublicKeyNext is { Length: > 0 } next)
         {
             if (string.IsNullOrEmpty(config.Security.FleetPublicKey)) Add("security.fleetPublicKeyNext", "needs security.fleetPublicKey (a next key is for rotating the current one)");
             else if (next == config.Security.FleetPublicKey) Add("security.fleetPublicKeyNext", "is the current key");
-            try { using var key = RemoteConfig.FleetSignature.FromPublicKeyPem(next); }
+            try { using var key = WorkerPool.Signing.FleetSignature.FromPublicKeyPem(next); }
             catch (ArgumentException ex) { Add("security.fleetPublicKeyNext", ex.Message); }
         }
 
@@ -180,7 +182,7 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
                 if (poly.Count > MaxPolygonPoints) { add(zp + ".polygon", $"at most {MaxPolygonPoints} points, has {poly.Count}"); continue; }
                 bool allOk = true;
                 for (int p = 0; p < poly.Count; p++) allOk &= CheckPoint($"{zp}.polygon[{p}]", poly[p], add);
-                if (allOk && Planar.IsSelfIntersecting(poly.Select(ToPoint).ToArray()))
+                if (allOk && Planar.IsSelfIntersecting(poly.Select(Point2.Of).ToArray()))
                     add(zp + ".polygon", "is self-intersecting");
             }
         }
@@ -258,6 +260,12 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
         return true;
     }
 
-    /// <summary>Converts a validated [x, y] array to a point.</summary>
-    public static Point2 ToPoint(double[] p) => new(p[0], p[1]);
+    /// <summary>Loads a device config file and validates it; throws <see cref="ConfigException"/> listing every error.</summary>
+    public static DeviceConfig LoadValid(string file)
+    {
+        var config = ConfigLoader.Load(file);
+        var errors = Validate(config);
+        if (errors.Count > 0) throw new ConfigException(errors);
+        return config;
+    }
 }
