@@ -42,7 +42,7 @@ public sealed class SoakReport(SoakPlan plan, string build, double faultsEnd, in
         return best;
     }
 
-    /// <summary>Per camera, the longest stretch (seconds) of heartbeats saying "connected" while its admitted-frame count did not grow.</summary>
+    /// <summary>Per camera seen, the longest stretch (seconds) of heartbeats saying "connected" while its admitted-frame count did not grow (0: never).</summary>
     public Dictionary<string, (double Seconds, double EndedAt)> LongestConnectedWithoutFrames()
     {
         var longest = new Dictionary<string, (double, double)>(StringComparer.Ordinal);
@@ -54,6 +54,7 @@ public sealed class SoakReport(SoakPlan plan, string build, double faultsEnd, in
             {
                 string id = cam.GetProperty("id").GetString()!;
                 long admitted = cam.GetProperty("framesAdmitted").GetInt64();
+                longest.TryAdd(id, (0, 0)); // every camera seen gets a figure, 0 when it never went blind
                 if (cam.GetProperty("state").GetString() != "connected") { since.Remove(id); continue; }
                 if (!since.TryGetValue(id, out var s) || s.Boot != boot || admitted != s.Admitted)
                 {
