@@ -51,9 +51,9 @@ public sealed class CommandGate : IDisposable
         _refused = refused ?? new RateLimit(10, TimeSpan.FromSeconds(1), time);
     }
 
-    /// <summary>The service's gate: the device's id and payload cap, the fleet keys of the config in effect (a rotation changes them), the known commands.</summary>
-    public CommandGate(Control.IDeviceControl control, TimeProvider time)
-        : this(control.Config.DeviceId, CommandService.Known, () => control.Config.Security, control.Config.Mqtt.MaxPayloadBytes, time)
+    /// <summary>The service's gate: the device's id and payload cap, the fleet keys of the config in effect (a rotation changes them), the commands that have a handler.</summary>
+    public CommandGate(Control.IDeviceControl control, IEnumerable<ICommandHandler> handlers, TimeProvider time)
+        : this(control.Config.DeviceId, [.. handlers.Select(h => h.Name)], () => control.Config.Security, control.Config.Mqtt.MaxPayloadBytes, time)
     {
     }
 

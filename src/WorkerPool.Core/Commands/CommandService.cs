@@ -29,9 +29,6 @@ public sealed class CommandService : ITopicHandler
         Topic = connection.Topics.Commands;
     }
 
-    /// <summary>The names of the commands a device knows.</summary>
-    public static readonly string[] Known = ["ping", "get-config", "get-stats", "snapshot", "restart-camera", "flush-outbox"];
-
     /// <inheritdoc />
     public string Topic { get; }
 

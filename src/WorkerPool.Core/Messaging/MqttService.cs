@@ -34,11 +34,7 @@ public sealed partial class MqttService(MqttConnection connection, OutboxPublish
             // Last chance for what the shutdown itself produced; whatever does not go stays in the outbox.
             using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             drain.CancelAfter(TimeSpan.FromSeconds(5));
-            try
-            {
-                while (connection.IsConnected && await publisher.DrainOnceAsync(drain.Token).ConfigureAwait(false) > 0) { }
-            }
-            catch (OperationCanceledException) { }
+            try { await publisher.DrainWhileConnectedAsync(drain.Token).ConfigureAwait(false); }
             catch (Exception ex) when (ex is IOException or LiteDB.LiteException) { } // stays in the outbox for next time
         }
         await _stop.CancelAsync().ConfigureAwait(false);

@@ -59,6 +59,22 @@ public sealed class OutboxPublisher(CountOutbox outbox, MqttConnection connectio
         }
     }
 
+    /// <summary>
+    /// Publishes batch after batch while connected, until the outbox is empty or <paramref name="cancellationToken"/>
+    /// ends; returns how many records the broker acknowledged.
+    /// </summary>
+    public async Task<int> DrainWhileConnectedAsync(CancellationToken cancellationToken)
+    {
+        int published = 0;
+        try
+        {
+            int n;
+            while (connection.IsConnected && (n = await DrainOnceAsync(cancellationToken).ConfigureAwait(false)) > 0) published += n;
+        }
+        catch (OperationCanceledException) { } // time is up: what did not go stays in the outbox
+        return published;
+    }
+
     /// <summary>Publishes one batch; returns how many records the broker acknowledged.</summary>
     public async Task<int> DrainOnceAsync(CancellationToken cancellationToken)
     {

@@ -59,7 +59,7 @@ internal sealed class PipelineRunner(DeviceConfig config, PipelineSetup setup, T
                     await _pipeline.ReplacePoolAsync(next.Pool, Detectors(next)).ConfigureAwait(false);
                 }
                 var before = current.Cameras.Where(c => c.Enabled).ToDictionary(c => c.Id);
-                foreach (var (camera, uri) in CamerasOf(next))
+                foreach (var (camera, uri) in CamerasFor(next))
                 {
                     _pipeline.Counters[camera.Id].Reconfigure(camera, next.Counting, next.Tracker);
                     if (Json(SourceOf(before[camera.Id])) != Json(SourceOf(camera)))
@@ -113,10 +113,8 @@ internal sealed class PipelineRunner(DeviceConfig config, PipelineSetup setup, T
         return running.Status(reconfiguring: false);
     }
 
-    /// <summary>The enabled cameras of a config with their parsed URLs (file paths resolved against the config's folder).</summary>
-    public static List<(CameraOptions Camera, CameraUri Uri)> CamerasOf(DeviceConfig config) => CountingPipeline.CamerasOf(config);
-
-    private IReadOnlyList<(CameraOptions Camera, CameraUri Uri)> CamerasFor(DeviceConfig c) => setup.Cameras?.Invoke(c) ?? CamerasOf(c);
+    /// <summary>The cameras to run for a config: the setup's (replay's video), or the config's enabled ones.</summary>
+    private IReadOnlyList<(CameraOptions Camera, CameraUri Uri)> CamerasFor(DeviceConfig c) => setup.Cameras?.Invoke(c) ?? CountingPipeline.CamerasOf(c);
 
     private IDetectorFactory Detectors(DeviceConfig c)
     {

@@ -52,7 +52,7 @@ public sealed class CommandGateTests : IDisposable
 
     public CommandGateTests() => _security = new() { FleetPublicKey = _fleet.ExportSubjectPublicKeyInfoPem() };
 
-    private CommandGate Gate() => new("dev-1", CommandService.Known, () => _security, 256 * 1024, _time);
+    private CommandGate Gate() => new("dev-1", ["ping", "get-config", "get-stats", "snapshot", "restart-camera", "flush-outbox"], () => _security, 256 * 1024, _time);
 
     private CommandMessage Signed(string name = "restart-camera", string responseTopic = "ops/reply", byte[]? correlation = null, string? nonce = null, ECDsa? by = null)
     {

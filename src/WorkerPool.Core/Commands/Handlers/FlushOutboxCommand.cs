@@ -5,7 +5,7 @@ using WorkerPool.Outbox;
 namespace WorkerPool.Commands.Handlers;
 
 /// <summary><c>flush-outbox</c>: publishes the backlog now, for up to 10 s, and says what is left.</summary>
-public sealed class FlushOutboxCommand(MqttConnection connection, OutboxPublisher publisher, CountOutbox outbox, TimeProvider time) : ICommandHandler
+public sealed class FlushOutboxCommand(OutboxPublisher publisher, CountOutbox outbox, TimeProvider time) : ICommandHandler
 {
     /// <inheritdoc />
     public string Name => "flush-outbox";
@@ -13,16 +13,8 @@ public sealed class FlushOutboxCommand(MqttConnection connection, OutboxPublishe
     /// <inheritdoc />
     public async Task<JsonNode?> RunAsync(JsonObject request)
     {
-        int published = 0;
-        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10), time))
-        {
-            try
-            {
-                int n;
-                while (connection.IsConnected && (n = await publisher.DrainOnceAsync(deadline.Token).ConfigureAwait(false)) > 0) published += n;
-            }
-            catch (OperationCanceledException) { }
-        }
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10), time);
+        int published = await publisher.DrainWhileConnectedAsync(deadline.Token).ConfigureAwait(false);
         return new JsonObject { ["published"] = published, ["backlog"] = outbox.Stats().Backlog };
     }
 }
