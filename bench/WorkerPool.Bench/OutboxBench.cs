@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
 using MQTTnet.Protocol;
 using WorkerPool.Config;
+using WorkerPool.Contracts;
 using WorkerPool.Counting;
 using WorkerPool.Messaging;
 using WorkerPool.Outbox;

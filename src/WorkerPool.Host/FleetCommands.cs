@@ -8,7 +8,7 @@ using MQTTnet;
 using MQTTnet.Protocol;
 using WorkerPool.Commands;
 using WorkerPool.RemoteConfig;
-using WorkerPool.Signing;
+using WorkerPool.Contracts;
 
 namespace WorkerPool.Host;
 
@@ -108,7 +108,7 @@ internal static class FleetCommands
             request["time"] = DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
             request["nonce"] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
             using var key = LoadKey(t.SigningKey);
-            request["signature"] = FleetSignature.Sign(key, CommandGate.CommandBytes(t.Device, name, responseTopic, correlation, request));
+            request["signature"] = FleetSignature.Sign(key, CommandSignature.Bytes(t.Device, name, responseTopic, correlation, request));
         }
         using var client = new MqttClientFactory().CreateMqttClient();
         var reply = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);

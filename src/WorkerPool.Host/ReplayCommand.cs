@@ -6,6 +6,7 @@ using OpenCvSharp;
 using WorkerPool.Capture;
 using WorkerPool.Config;
 using WorkerPool.Config.Validation;
+using WorkerPool.Contracts;
 using WorkerPool.Counting;
 using WorkerPool.Diagnostics;
 using WorkerPool.Inference;

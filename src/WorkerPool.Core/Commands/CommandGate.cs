@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using WorkerPool.RemoteConfig;
-using WorkerPool.Signing;
+using WorkerPool.Contracts;
 
 namespace WorkerPool.Commands;
 
@@ -105,7 +105,7 @@ public sealed class CommandGate : IDisposable
             return "nonce is required in signed commands (16 to 128 characters, new for every command)";
         var now = _time.GetUtcNow();
         if ((now - when).Duration() > ReplayWindow) return $"time {stamp} is more than {ReplayWindow.TotalMinutes:0} minutes from the device's clock";
-        if (_keys.Verify(security, CommandBytes(_deviceId, message.Name, message.ResponseTopic, message.CorrelationData, request), signature) == FleetKeyUsed.None)
+        if (_keys.Verify(security, CommandSignature.Bytes(_deviceId, message.Name, message.ResponseTopic, message.CorrelationData, request), signature) == FleetKeyUsed.None)
             return "signature does not verify against the fleet key (it covers the device, the command, the request, its response topic and correlation data)";
         return Remember(nonce, now) ? null : "nonce was used before: a command is accepted once";
     }
@@ -129,17 +129,4 @@ public sealed class CommandGate : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _keys.Dispose();
-
-    /// <summary>
-    /// The bytes a command's signature covers: <c>"workerpool-cmd-v2\n{deviceId}\n{name}\n{responseTopic}\n{base64(correlationData)}\n"</c>
-    /// + canonical JSON of the request without its <c>signature</c> field (its <c>time</c> and <c>nonce</c> included).
-    /// </summary>
-    public static byte[] CommandBytes(string deviceId, string name, string responseTopic, ReadOnlySpan<byte> correlationData, JsonObject request)
-    {
-        var unsigned = (JsonObject)request.DeepClone();
-        unsigned.Remove("signature");
-        using var doc = JsonDocument.Parse(unsigned.ToJsonString());
-        string head = $"workerpool-cmd-v2\n{deviceId}\n{name}\n{responseTopic}\n{Convert.ToBase64String(correlationData)}\n";
-        return [.. Encoding.UTF8.GetBytes(head), .. CanonicalJson.Bytes(doc.RootElement)];
-    }
 }

@@ -1,11 +1,6 @@
-namespace WorkerPool.Config;
+using WorkerPool.Contracts;
 
-/// <summary>One problem in a config, named by its JSON path (e.g. <c>cameras[0].lines[1].from</c>).</summary>
-public sealed record ConfigError(string Path, string Message)
-{
-    /// <inheritdoc />
-    public override string ToString() => $"{Path}: {Message}";
-}
+namespace WorkerPool.Config;
 
 /// <summary>A config that cannot be used; carries every error found, not just the first.</summary>
 public sealed class ConfigException(IReadOnlyList<ConfigError> errors)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using WorkerPool.Contracts;
 
 namespace WorkerPool.Config;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WorkerPool.Capture;
 using WorkerPool.Config;
+using WorkerPool.Contracts;
 using WorkerPool.Counting;
 using WorkerPool.Pipeline;
 

@@ -1,4 +1,5 @@
 using WorkerPool.Config;
+using WorkerPool.Contracts;
 using WorkerPool.Pipeline;
 
 namespace WorkerPool.Control;

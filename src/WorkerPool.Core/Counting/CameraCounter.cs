@@ -1,4 +1,5 @@
 using WorkerPool.Config;
+using WorkerPool.Contracts;
 using WorkerPool.Geometry;
 using WorkerPool.Inference;
 using WorkerPool.Tracking;

@@ -1,3 +1,5 @@
+using WorkerPool.Contracts;
+
 
 namespace WorkerPool.Counting;
 

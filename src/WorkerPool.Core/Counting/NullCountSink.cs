@@ -1,3 +1,4 @@
+using WorkerPool.Contracts;
 using WorkerPool.Counting;
 
 namespace WorkerPool.Counting;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.ML.OnnxRuntime;
 using WorkerPool.Config;
+using WorkerPool.Contracts;
 
 namespace WorkerPool.Inference;
 

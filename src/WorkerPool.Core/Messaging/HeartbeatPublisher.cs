@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Protocol;
 using WorkerPool.Config;
+using WorkerPool.Contracts;
 using WorkerPool.Diagnostics;
 using WorkerPool.Health;
 using WorkerPool.Outbox;
@@ -53,7 +54,7 @@ public sealed class HeartbeatPublisher(DeviceConfig config, MqttConnection conne
         {
             var message = new MqttApplicationMessageBuilder()
                 .WithTopic(connection.Topics.Heartbeat)
-                .WithPayload(JsonSerializer.SerializeToUtf8Bytes(Build(), TelemetryJsonContext.Default.HeartbeatPayload))
+                .WithPayload(JsonSerializer.SerializeToUtf8Bytes(Build(), ContractJsonContext.Default.HeartbeatPayload))
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce)
                 .WithContentType("application/json")
                 .Build();

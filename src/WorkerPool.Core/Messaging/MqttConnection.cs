@@ -7,6 +7,7 @@ using MQTTnet.Protocol;
 using Polly;
 using Polly.Retry;
 using WorkerPool.Config;
+using WorkerPool.Contracts;
 using WorkerPool.Diagnostics;
 
 namespace WorkerPool.Messaging;
@@ -309,7 +310,7 @@ public sealed class MqttConnection : Health.IBrokerLink, IAsyncDisposable
             .WithTimeout(TimeSpan.FromSeconds(_options.TimeoutSeconds))
             .WithCleanStart(true)
             .WithWillTopic(Topics.Status)
-            .WithWillPayload(JsonSerializer.SerializeToUtf8Bytes(new StatusPayload("offline", _deviceId, null, null, null, "lost"), TelemetryJsonContext.Default.StatusPayload))
+            .WithWillPayload(JsonSerializer.SerializeToUtf8Bytes(new StatusPayload("offline", _deviceId, null, null, null, "lost"), ContractJsonContext.Default.StatusPayload))
             .WithWillRetain(true)
             .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .WithWillContentType("application/json");
@@ -338,7 +339,7 @@ public sealed class MqttConnection : Health.IBrokerLink, IAsyncDisposable
     internal MqttApplicationMessage StatusMessage(string state, string? reason) => new MqttApplicationMessageBuilder()
         .WithTopic(Topics.Status)
         .WithPayload(JsonSerializer.SerializeToUtf8Bytes(
-            new StatusPayload(state, _deviceId, _version, state == "online" ? BootTime : null, _time.GetUtcNow(), reason), TelemetryJsonContext.Default.StatusPayload))
+            new StatusPayload(state, _deviceId, _version, state == "online" ? BootTime : null, _time.GetUtcNow(), reason), ContractJsonContext.Default.StatusPayload))
         .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
         .WithRetainFlag(true)
         .WithContentType("application/json")

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using LiteDB;
 using Microsoft.Extensions.Logging;
 using WorkerPool.Config;
+using WorkerPool.Contracts;
 using WorkerPool.Counting;
 using WorkerPool.Diagnostics;
 
@@ -318,7 +319,7 @@ public sealed class CountOutbox : IDisposable
         foreach (var record in _pending)
         {
             last[record.CameraId] = record.Seq;
-            string payload = CountJsonContext.Serialize(record);
+            string payload = ContractJsonContext.Serialize(record);
             int size = System.Text.Encoding.UTF8.GetByteCount(payload);
             bytes += size;
             var doc = new BsonDocument

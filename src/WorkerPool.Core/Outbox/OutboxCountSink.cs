@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using WorkerPool.Contracts;
 using WorkerPool.Counting;
 using WorkerPool.Diagnostics;
 

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using WorkerPool.Capture;
 using WorkerPool.Config;
+using WorkerPool.Contracts;
 using WorkerPool.Counting;
 using WorkerPool.Diagnostics;
 using WorkerPool.Gate;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using WorkerPool.Capture;
 using WorkerPool.Config;
+using WorkerPool.Contracts;
 using WorkerPool.Inference;
 
 namespace WorkerPool.Pipeline;

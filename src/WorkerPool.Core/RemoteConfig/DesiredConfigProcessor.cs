@@ -3,16 +3,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using WorkerPool.Config;
 using WorkerPool.Config.Validation;
-using WorkerPool.Signing;
+using WorkerPool.Contracts;
 
 namespace WorkerPool.RemoteConfig;
 
-/// <summary>What the device answers on <c>config/reported</c> (retained).</summary>
-/// <param name="Version">The version this answer is about (the applied one for <c>applied</c>).</param>
-/// <param name="Status"><c>applied</c>, <c>rejected</c> or <c>ignored</c>.</param>
-/// <param name="Errors">Why, each with the path in the desired payload (e.g. <c>config.cameras[0].lines[0].to</c>).</param>
-/// <param name="EffectiveHash">SHA-256 (hex) of the canonical JSON of the config in effect after this message.</param>
-public sealed record ReportedConfig(long Version, string Status, IReadOnlyList<ConfigError> Errors, string EffectiveHash);
 
 /// <summary>
 /// Turns a desired-config message into a decision, with no side effect until everything checked out: size cap,

@@ -1,5 +1,5 @@
 using WorkerPool.Config;
-using WorkerPool.Signing;
+using WorkerPool.Contracts;
 
 namespace WorkerPool.RemoteConfig;
 

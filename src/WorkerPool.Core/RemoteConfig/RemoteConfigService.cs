@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Protocol;
+using WorkerPool.Contracts;
 using WorkerPool.Diagnostics;
 using WorkerPool.Messaging;
 using WorkerPool.Control;
@@ -49,7 +50,7 @@ public sealed class RemoteConfigService : ITopicHandler, IDisposable
             else Log.DesiredConfigRefused(_logger, reported.Version, reported.Status, string.Join("; ", reported.Errors));
             await _connection.PublishAsync(new MqttApplicationMessageBuilder()
                 .WithTopic(_connection.Topics.ConfigReported)
-                .WithPayload(JsonSerializer.SerializeToUtf8Bytes(reported, RemoteConfigJsonContext.Default.ReportedConfig))
+                .WithPayload(JsonSerializer.SerializeToUtf8Bytes(reported, ContractJsonContext.Default.ReportedConfig))
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
                 .WithRetainFlag(reported.Status == "applied") // the retained report keeps saying what is applied
                 .WithContentType("application/json")
@@ -64,8 +65,3 @@ public sealed class RemoteConfigService : ITopicHandler, IDisposable
     /// <inheritdoc />
     public void Dispose() => _one.Dispose();
 }
-
-/// <summary>Source-generated JSON for the reported config.</summary>
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
-[System.Text.Json.Serialization.JsonSerializable(typeof(ReportedConfig))]
-public sealed partial class RemoteConfigJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using WorkerPool.Capture;
 using WorkerPool.Config;
 using WorkerPool.Config.Validation;
+using WorkerPool.Contracts;
 using WorkerPool.Counting;
 using WorkerPool.Inference;
 using WorkerPool.IntegrationTests.Infrastructure;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using WorkerPool.Config;
+using WorkerPool.Contracts;
 using WorkerPool.Counting;
 using WorkerPool.IntegrationTests.Infrastructure;
 using WorkerPool.Messaging;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using OpenCvSharp;
 using WorkerPool.Config;
 using WorkerPool.Config.Validation;
+using WorkerPool.Contracts;
 using WorkerPool.Inference;
 using WorkerPool.IntegrationTests.Infrastructure;
 

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
 using WorkerPool.Commands;
 using WorkerPool.RemoteConfig;
-using WorkerPool.Signing;
+using WorkerPool.Contracts;
 
 namespace WorkerPool.Tests.Commands;
 
@@ -29,16 +29,16 @@ public class RateLimitAndSigningTests
         using var verifier = FleetSignature.FromPublicKeyPem(fleet.ExportSubjectPublicKeyInfoPem());
         byte[] correlation = [1, 2, 3];
         var request = new JsonObject { ["camera"] = "cam1", ["time"] = "2026-11-23T00:00:00Z", ["nonce"] = "0123456789abcdef" };
-        string signature = FleetSignature.Sign(fleet, CommandGate.CommandBytes("dev-1", "restart-camera", "ops/reply", correlation, request));
+        string signature = FleetSignature.Sign(fleet, CommandSignature.Bytes("dev-1", "restart-camera", "ops/reply", correlation, request));
         request["signature"] = signature;
 
-        Assert.True(verifier.Verify(CommandGate.CommandBytes("dev-1", "restart-camera", "ops/reply", correlation, request), signature));
-        Assert.False(verifier.Verify(CommandGate.CommandBytes("dev-2", "restart-camera", "ops/reply", correlation, request), signature));
-        Assert.False(verifier.Verify(CommandGate.CommandBytes("dev-1", "flush-outbox", "ops/reply", correlation, request), signature));
-        Assert.False(verifier.Verify(CommandGate.CommandBytes("dev-1", "restart-camera", "attacker/inbox", correlation, request), signature));
-        Assert.False(verifier.Verify(CommandGate.CommandBytes("dev-1", "restart-camera", "ops/reply", [9], request), signature));
+        Assert.True(verifier.Verify(CommandSignature.Bytes("dev-1", "restart-camera", "ops/reply", correlation, request), signature));
+        Assert.False(verifier.Verify(CommandSignature.Bytes("dev-2", "restart-camera", "ops/reply", correlation, request), signature));
+        Assert.False(verifier.Verify(CommandSignature.Bytes("dev-1", "flush-outbox", "ops/reply", correlation, request), signature));
+        Assert.False(verifier.Verify(CommandSignature.Bytes("dev-1", "restart-camera", "attacker/inbox", correlation, request), signature));
+        Assert.False(verifier.Verify(CommandSignature.Bytes("dev-1", "restart-camera", "ops/reply", [9], request), signature));
         request["camera"] = "cam2";
-        Assert.False(verifier.Verify(CommandGate.CommandBytes("dev-1", "restart-camera", "ops/reply", correlation, request), signature));
+        Assert.False(verifier.Verify(CommandSignature.Bytes("dev-1", "restart-camera", "ops/reply", correlation, request), signature));
     }
 }
 
@@ -62,7 +62,7 @@ public sealed class CommandGateTests : IDisposable
             ["camera"] = "cam1", ["time"] = _time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture),
             ["nonce"] = nonce ?? $"nonce-{++_nonce:D12}",
         };
-        request["signature"] = FleetSignature.Sign(by ?? _fleet, CommandGate.CommandBytes("dev-1", name, responseTopic, correlation, request));
+        request["signature"] = FleetSignature.Sign(by ?? _fleet, CommandSignature.Bytes("dev-1", name, responseTopic, correlation, request));
         return new CommandMessage(name, System.Text.Encoding.UTF8.GetBytes(request.ToJsonString()), responseTopic, correlation);
     }
 
@@ -97,7 +97,7 @@ public sealed class CommandGateTests : IDisposable
     public void SignedCommandWithoutANonce_IsRefused()
     {
         var request = new JsonObject { ["camera"] = "cam1", ["time"] = _time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture) };
-        request["signature"] = FleetSignature.Sign(_fleet, CommandGate.CommandBytes("dev-1", "ping", "r", [], request));
+        request["signature"] = FleetSignature.Sign(_fleet, CommandSignature.Bytes("dev-1", "ping", "r", [], request));
         using var gate = Gate();
         var verdict = gate.Check(new CommandMessage("ping", System.Text.Encoding.UTF8.GetBytes(request.ToJsonString()), "r", []));
         Assert.Contains("nonce is required", verdict.Error, StringComparison.Ordinal);

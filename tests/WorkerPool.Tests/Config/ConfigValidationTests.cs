@@ -1,6 +1,7 @@
 using WorkerPool.Capture;
 using WorkerPool.Config;
 using WorkerPool.Config.Validation;
+using WorkerPool.Contracts;
 using WorkerPool.Inference;
 
 namespace WorkerPool.Tests.Config;

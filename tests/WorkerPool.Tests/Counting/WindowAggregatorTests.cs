@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using WorkerPool.Config;
+using WorkerPool.Contracts;
 using WorkerPool.Counting;
 using WorkerPool.Inference;
 

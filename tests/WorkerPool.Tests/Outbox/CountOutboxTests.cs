@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using WorkerPool.Config;
+using WorkerPool.Contracts;
 using WorkerPool.Counting;
 using WorkerPool.Outbox;
 

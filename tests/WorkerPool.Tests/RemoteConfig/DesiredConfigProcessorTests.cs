@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using WorkerPool.Config;
 using WorkerPool.Config.Validation;
 using WorkerPool.RemoteConfig;
-using WorkerPool.Signing;
+using WorkerPool.Contracts;
 
 namespace WorkerPool.Tests.RemoteConfig;
 

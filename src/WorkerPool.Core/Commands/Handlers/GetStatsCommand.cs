@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using WorkerPool.Contracts;
 using WorkerPool.Messaging;
 
 namespace WorkerPool.Commands.Handlers;
@@ -12,5 +13,5 @@ public sealed class GetStatsCommand(HeartbeatPublisher heartbeat) : ICommandHand
 
     /// <inheritdoc />
     public Task<JsonNode?> RunAsync(JsonObject request) =>
-        Task.FromResult(JsonSerializer.SerializeToNode(heartbeat.Build(), TelemetryJsonContext.Default.HeartbeatPayload));
+        Task.FromResult(JsonSerializer.SerializeToNode(heartbeat.Build(), ContractJsonContext.Default.HeartbeatPayload));
 }

@@ -4,7 +4,7 @@ using WorkerPool.Capture;
 using WorkerPool.Config;
 using WorkerPool.Geometry;
 using WorkerPool.Inference;
-using WorkerPool.Signing;
+using WorkerPool.Contracts;
 
 namespace WorkerPool.Config.Validation;
 
@@ -65,14 +65,14 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
         ValidateAppliance(config, Add);
         if (config.Security?.FleetPublicKey is { Length: > 0 } pem)
         {
-            try { using var key = WorkerPool.Signing.FleetSignature.FromPublicKeyPem(pem); }
+            try { using var key = WorkerPool.Contracts.FleetSignature.FromPublicKeyPem(pem); }
             catch (ArgumentException ex) { Add("security.fleetPublicKey", ex.Message); }
         }
         if (config.Security?.FleetPublicKeyNext is { Length: > 0 } next)
         {
             if (string.IsNullOrEmpty(config.Security.FleetPublicKey)) Add("security.fleetPublicKeyNext", "needs security.fleetPublicKey (a next key is for rotating the current one)");
             else if (next == config.Security.FleetPublicKey) Add("security.fleetPublicKeyNext", "is the current key");
-            try { using var key = WorkerPool.Signing.FleetSignature.FromPublicKeyPem(next); }
+            try { using var key = WorkerPool.Contracts.FleetSignature.FromPublicKeyPem(next); }
             catch (ArgumentException ex) { Add("security.fleetPublicKeyNext", ex.Message); }
         }
 

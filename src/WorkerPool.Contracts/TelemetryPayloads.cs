@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace WorkerPool.Messaging;
+namespace WorkerPool.Contracts;
 
 /// <summary>The retained status message: <c>online</c> on connect, <c>offline</c> from the last will or a clean shutdown.</summary>
 public sealed record StatusPayload(
@@ -97,9 +97,3 @@ public sealed record OutboxPayload(
     long LostUnstored,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? LastError,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Quarantined);
-
-/// <summary>Source-generated JSON for telemetry (trim-safe): camelCase, ISO-8601 times.</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
-[JsonSerializable(typeof(StatusPayload))]
-[JsonSerializable(typeof(HeartbeatPayload))]
-public sealed partial class TelemetryJsonContext : JsonSerializerContext;

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace WorkerPool.Signing;
+namespace WorkerPool.Contracts;
 
 /// <summary>
 /// ECDSA P-256 / SHA-256 signatures by the fleet's private key over

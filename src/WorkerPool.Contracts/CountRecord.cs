@@ -1,4 +1,4 @@
-namespace WorkerPool.Counting;
+namespace WorkerPool.Contracts;
 
 /// <summary>Everything counted on one camera in one wall-clock window. This is what the outbox stores and MQTT carries.</summary>
 public sealed class CountRecord

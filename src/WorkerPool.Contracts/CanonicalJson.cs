@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace WorkerPool.Signing;
+namespace WorkerPool.Contracts;
 
 /// <summary>
 /// The canonical form signatures are computed over: the JSON value with every object's keys sorted (ordinal),

@@ -1,4 +1,4 @@
-namespace WorkerPool.Messaging;
+namespace WorkerPool.Contracts;
 
 /// <summary>Every MQTT topic the device uses, under <c>{topicPrefix}/{deviceId}/</c>.</summary>
 public sealed class Topics(string prefix, string deviceId)
