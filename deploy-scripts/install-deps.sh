@@ -17,6 +17,8 @@ if [ "$profile" = test ]; then
   # A real RTSP server on loopback for the camera tests (GStreamer's RTSP server driven from Python).
   packages+=(python3 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
              gstreamer1.0-plugins-ugly gstreamer1.0-libav)
+  # The fleet tests: a throwaway PostgreSQL cluster (initdb on a free loopback port; the system service is not used).
+  packages+=(postgresql)
   # The deploy tests: shellcheck for the scripts, systemd-analyze for the unit, qemu to run the ARM64 build here.
   packages+=(shellcheck systemd qemu-user-static)
 fi

@@ -12,6 +12,7 @@ namespace WorkerPool.Contracts;
 [JsonSerializable(typeof(StatusPayload))]
 [JsonSerializable(typeof(HeartbeatPayload))]
 [JsonSerializable(typeof(ReportedConfig))]
+[JsonSerializable(typeof(IReadOnlyList<ConfigError>))]
 public sealed partial class ContractJsonContext : JsonSerializerContext
 {
     /// <summary>Serializes a count record to compact JSON.</summary>

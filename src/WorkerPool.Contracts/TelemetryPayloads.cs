@@ -96,4 +96,19 @@ public sealed record OutboxPayload(
     int PendingInMemory,
     long LostUnstored,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? LastError,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Quarantined);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Quarantined)
+{
+    /// <summary>
+    /// The seq ranges per camera the device knows are gone for good (dropped by retention, lost before storage), the
+    /// most recent first and bounded: the fleet side counts a gap inside one as explained. Absent when there are none.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<LossRange>? Losses { get; init; }
+}
+
+/// <summary>Records of one camera, <paramref name="FromSeq"/> to <paramref name="ToSeq"/> inclusive, that will never be published.</summary>
+/// <param name="Camera">Camera id.</param>
+/// <param name="FromSeq">First seq of the range.</param>
+/// <param name="ToSeq">Last seq of the range.</param>
+/// <param name="Reason"><c>retention</c> (stored, then dropped by the outbox limits) or <c>unstored</c> (lost before storage).</param>
+public sealed record LossRange(string Camera, long FromSeq, long ToSeq, string Reason);

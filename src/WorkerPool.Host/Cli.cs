@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace WorkerPool.Host;
 
-/// <summary>The command line: <c>run</c> (the service) and <c>replay</c> (count a video as fast as possible).</summary>
+/// <summary>The device's command line: <c>run</c> (the service), <c>replay</c> (count a video as fast as possible), <c>check</c> (validate a config). The operator tools live in <c>workerpool-fleet</c>.</summary>
 internal static class Cli
 {
     public static RootCommand Build()
@@ -29,6 +29,6 @@ internal static class Cli
         var check = new Command("check", "Validate a device config (and the model and ONNX Runtime) as run would, without starting anything") { cConfig };
         check.SetAction((result, _) => CheckCommand.ExecuteAsync(result.GetValue(cConfig)!));
 
-        return new RootCommand("WorkerPool: people counting on edge devices") { run, replay, check, FleetCommands.Build() };
+        return new RootCommand("WorkerPool: people counting on edge devices") { run, replay, check };
     }
 }

@@ -2,7 +2,7 @@ using WorkerPool.IntegrationTests.Infrastructure;
 
 namespace WorkerPool.IntegrationTests.Security;
 
-/// <summary>The operator tool end to end: keygen, a signed config applied, unsigned ones and commands refused.</summary>
+/// <summary>The operator tools of workerpool-fleet end to end: keygen, a signed config applied, unsigned ones and commands refused.</summary>
 public sealed class FleetToolTests : IDisposable
 {
     private const int SigTerm = 15;
@@ -13,7 +13,7 @@ public sealed class FleetToolTests : IDisposable
     public async Task FleetTool_SignedConfigAndCommandAreAcceptedUnsignedOnesRefused()
     {
         _broker.Start();
-        var (keygen, _, keygenErr) = await HostProcess.RunAsync(TimeSpan.FromMinutes(2), "fleet", "keygen", "--out", _dir.File("keys"));
+        var (keygen, _, keygenErr) = await Fleet.FleetFixture.RunAsync(TimeSpan.FromMinutes(2), "keygen", "--out", _dir.File("keys"));
         Assert.True(keygen == 0, string.Join("\n", keygenErr));
         string config = ConfigFiles.DeriveFromDemo(_dir, "signed.json", c =>
         {
@@ -27,20 +27,20 @@ public sealed class FleetToolTests : IDisposable
         string[] target = ["--device", "demo-01", "--broker", $"127.0.0.1:{_broker.Port}", "--timeout", "60"];
         string key = _dir.File("keys/fleet-private.pem");
 
-        var unsigned = await HostProcess.RunAsync(TimeSpan.FromMinutes(2), ["fleet", "config", .. target, "--version", "1", "--file", _dir.File("patch.json")]);
+        var unsigned = await Fleet.FleetFixture.RunAsync(TimeSpan.FromMinutes(2), ["config", .. target, "--version", "1", "--file", _dir.File("patch.json")]);
         Assert.Equal(1, unsigned.Code);
         Assert.Contains("\"status\":\"rejected\"", unsigned.Stdout[^1], StringComparison.Ordinal);
         Assert.Contains("signature", unsigned.Stdout[^1], StringComparison.Ordinal);
 
-        var signed = await HostProcess.RunAsync(TimeSpan.FromMinutes(2), ["fleet", "config", .. target, "--version", "2", "--file", _dir.File("patch.json"), "--signing-key", key]);
+        var signed = await Fleet.FleetFixture.RunAsync(TimeSpan.FromMinutes(2), ["config", .. target, "--version", "2", "--file", _dir.File("patch.json"), "--signing-key", key]);
         Assert.True(signed.Code == 0, string.Join("\n", signed.Stdout.Concat(signed.Stderr)));
         Assert.Contains("\"status\":\"applied\"", signed.Stdout[^1], StringComparison.Ordinal);
 
-        var ping = await HostProcess.RunAsync(TimeSpan.FromMinutes(2), ["fleet", "cmd", .. target, "--name", "ping", "--signing-key", key]);
+        var ping = await Fleet.FleetFixture.RunAsync(TimeSpan.FromMinutes(2), ["cmd", .. target, "--name", "ping", "--signing-key", key]);
         Assert.True(ping.Code == 0, string.Join("\n", ping.Stdout.Concat(ping.Stderr)));
         Assert.Contains("\"pong\":true", ping.Stdout[^1], StringComparison.Ordinal);
 
-        var unsignedPing = await HostProcess.RunAsync(TimeSpan.FromMinutes(2), ["fleet", "cmd", .. target, "--name", "ping"]);
+        var unsignedPing = await Fleet.FleetFixture.RunAsync(TimeSpan.FromMinutes(2), ["cmd", .. target, "--name", "ping"]);
         Assert.Equal(1, unsignedPing.Code);
         Assert.Contains("signature is required", unsignedPing.Stdout[^1], StringComparison.Ordinal);
 

@@ -1,39 +1,31 @@
 using System.CommandLine;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MQTTnet;
 using MQTTnet.Protocol;
-using WorkerPool.Commands;
-using WorkerPool.RemoteConfig;
 using WorkerPool.Contracts;
+using WorkerPool.Fleet.Broker;
 
-namespace WorkerPool.Host;
+namespace WorkerPool.Fleet.Operator;
 
 /// <summary>
-/// The operator's side: <c>fleet keygen</c> makes the fleet key pair, <c>fleet config</c> signs and publishes a desired
-/// config and prints the device's answer, <c>fleet cmd</c> sends a command and prints the reply.
+/// The operator's tools: <c>keygen</c> makes the fleet key pair, <c>config</c> signs and publishes a desired config and
+/// prints the device's answer, <c>cmd</c> sends a command and prints the reply.
 /// </summary>
-internal static class FleetCommands
+internal static class OperatorCommands
 {
-    public static Command Build()
+    public static IEnumerable<Command> Build()
     {
         var outDir = new Option<DirectoryInfo>("--out") { Description = "Folder for fleet-private.pem and fleet-public.pem", Required = true };
         var keygen = new Command("keygen", "Generate the fleet's ECDSA P-256 key pair") { outDir };
         keygen.SetAction(r => Keygen(r.GetValue(outDir)!));
 
-        var broker = new Option<string>("--broker") { Description = "Broker host:port", DefaultValueFactory = _ => "127.0.0.1:1883" };
-        var prefix = new Option<string>("--prefix") { Description = "Topic prefix", DefaultValueFactory = _ => "workerpool" };
+        var broker = new BrokerArguments();
         var device = new Option<string>("--device") { Description = "Device id", Required = true };
         var signingKey = new Option<FileInfo?>("--signing-key") { Description = "Fleet private key (PEM) to sign with" };
-        var ca = new Option<FileInfo?>("--ca") { Description = "CA file for TLS to the broker" };
-        var cert = new Option<FileInfo?>("--cert") { Description = "Client certificate (PEM) for mutual TLS" };
-        var certKey = new Option<FileInfo?>("--cert-key") { Description = "Client certificate key (PEM)" };
-        var serverName = new Option<string?>("--server-name") { Description = "Name the broker certificate must carry" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the device", DefaultValueFactory = _ => 30 };
-        Option[] common = [broker, prefix, device, signingKey, ca, cert, certKey, serverName, timeout];
 
         var version = new Option<long>("--version") { Description = "Config version (must be higher than the applied one)", Required = true };
         var file = new Option<FileInfo>("--file") { Description = "JSON object of the config fields to change (merge patch)", Required = true };
@@ -41,18 +33,21 @@ internal static class FleetCommands
         var name = new Option<string>("--name") { Description = "Command name (ping, get-config, get-stats, restart-camera, flush-outbox)", Required = true };
         var args = new Option<string>("--args") { Description = "Command arguments as a JSON object", DefaultValueFactory = _ => "{}" };
         var cmd = new Command("cmd", "Send a command and print the reply") { name, args };
-        foreach (var o in common) { config.Options.Add(o); cmd.Options.Add(o); }
+        foreach (var c in new[] { config, cmd })
+        {
+            broker.AddTo(c);
+            foreach (Option o in new Option[] { device, signingKey, timeout }) c.Options.Add(o);
+        }
 
-        Target Target(ParseResult r) => new(r.GetValue(broker)!, r.GetValue(prefix)!, r.GetValue(device)!, r.GetValue(signingKey), r.GetValue(ca),
-            r.GetValue(cert), r.GetValue(certKey), r.GetValue(serverName), TimeSpan.FromSeconds(r.GetValue(timeout)));
+        Target Target(ParseResult r) => new(broker.Endpoint(r), r.GetValue(broker.Prefix)!, r.GetValue(device)!, r.GetValue(signingKey),
+            TimeSpan.FromSeconds(r.GetValue(timeout)));
         config.SetAction((r, token) => PublishConfigAsync(Target(r), r.GetValue(version), r.GetValue(file)!, token));
         cmd.SetAction((r, token) => SendCommandAsync(Target(r), r.GetValue(name)!, r.GetValue(args)!, token));
 
-        return new Command("fleet", "Operator tools: keys, signed configs, commands") { keygen, config, cmd };
+        return [keygen, config, cmd];
     }
 
-    private sealed record Target(string Broker, string Prefix, string Device, FileInfo? SigningKey, FileInfo? Ca, FileInfo? Cert, FileInfo? CertKey,
-        string? ServerName, TimeSpan Timeout)
+    private sealed record Target(BrokerEndpoint Broker, string Prefix, string Device, FileInfo? SigningKey, TimeSpan Timeout)
     {
         public string Root => $"{Prefix}/{Device}";
     }
@@ -72,7 +67,7 @@ internal static class FleetCommands
     private static async Task<int> PublishConfigAsync(Target t, long version, FileInfo patchFile, CancellationToken token)
     {
         using var patchDoc = JsonDocument.Parse(File.ReadAllText(patchFile.FullName));
-        if (patchDoc.RootElement.ValueKind != JsonValueKind.Object) { await Console.Error.WriteLineAsync("--file must hold a JSON object").ConfigureAwait(false); return ExitCodes.InvalidConfig; }
+        if (patchDoc.RootElement.ValueKind != JsonValueKind.Object) { await Console.Error.WriteLineAsync("--file must hold a JSON object").ConfigureAwait(false); return ExitCodes.InvalidInput; }
         var desired = new JsonObject { ["version"] = version, ["config"] = JsonNode.Parse(patchDoc.RootElement.GetRawText()) };
         if (t.SigningKey is not null)
         {
@@ -99,7 +94,7 @@ internal static class FleetCommands
     private static async Task<int> SendCommandAsync(Target t, string name, string argsJson, CancellationToken token)
     {
         var request = JsonNode.Parse(argsJson) as JsonObject;
-        if (request is null) { await Console.Error.WriteLineAsync("--args must be a JSON object").ConfigureAwait(false); return ExitCodes.InvalidConfig; }
+        if (request is null) { await Console.Error.WriteLineAsync("--args must be a JSON object").ConfigureAwait(false); return ExitCodes.InvalidInput; }
         string responseTopic = $"{t.Prefix}/operators/{Guid.NewGuid():N}/reply";
         byte[] correlation = Guid.NewGuid().ToByteArray();
         if (t.SigningKey is not null)
@@ -144,25 +139,5 @@ internal static class FleetCommands
         return key;
     }
 
-    private static MqttClientOptions Options(Target t)
-    {
-        var parts = t.Broker.Split(':');
-        int port = parts.Length > 1 ? int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) : 1883;
-        var builder = new MqttClientOptionsBuilder().WithTcpServer(parts[0], port)
-            .WithClientId("operator-" + Guid.NewGuid().ToString("N")[..8]).WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500);
-        if (t.Ca is not null || t.Cert is not null)
-        {
-            builder.WithTlsOptions(o =>
-            {
-                o.UseTls().WithTargetHost(t.ServerName ?? parts[0]);
-                if (t.Ca is not null) o.WithTrustChain([X509CertificateLoader.LoadCertificateFromFile(t.Ca.FullName)]);
-                if (t.Cert is not null && t.CertKey is not null)
-                {
-                    using var pem = X509Certificate2.CreateFromPemFile(t.Cert.FullName, t.CertKey.FullName);
-                    o.WithClientCertificates([X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null)]);
-                }
-            });
-        }
-        return builder.Build();
-    }
+    private static MqttClientOptions Options(Target t) => t.Broker.Options("operator-" + Guid.NewGuid().ToString("N")[..8]).Build();
 }

@@ -1,0 +1,23 @@
+namespace WorkerPool.Fleet.Ingest;
+
+/// <summary>How one ingest instance runs.</summary>
+/// <param name="ClientId">The instance's MQTT session: distinct per instance, stable across its restarts.</param>
+/// <param name="Group">The shared-subscription group the instances split the load in.</param>
+/// <param name="Prefix">The devices' topic prefix.</param>
+internal sealed record IngestOptions(string ClientId, string Group, string Prefix)
+{
+    /// <summary>How long the broker keeps the session (and queues for it) while the instance is away.</summary>
+    public TimeSpan SessionExpiry { get; init; } = TimeSpan.FromDays(1);
+
+    /// <summary>Unacknowledged QoS 1 messages the broker may have in flight to this instance (MQTT 5 Receive Maximum).</summary>
+    public ushort ReceiveMaximum { get; init; } = 2000;
+
+    /// <summary>Most messages written in one transaction.</summary>
+    public int MaxBatch { get; init; } = 1000;
+
+    /// <summary>How often the completeness ledger is brought up to date.</summary>
+    public TimeSpan LedgerInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The default client id: the host name and the group, so one instance per host needs no flag.</summary>
+    public static string DefaultClientId(string group) => $"{group}-{Environment.MachineName}";
+}

@@ -1,0 +1,3 @@
+using WorkerPool.Fleet;
+
+return await Cli.Build().Parse(args).InvokeAsync().ConfigureAwait(false);

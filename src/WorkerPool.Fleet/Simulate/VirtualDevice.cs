@@ -1,0 +1,127 @@
+using System.Text.Json;
+using MQTTnet;
+using MQTTnet.Protocol;
+using WorkerPool.Contracts;
+using WorkerPool.Fleet.Broker;
+
+namespace WorkerPool.Fleet.Simulate;
+
+/// <summary>
+/// One simulated device on its own MQTT 5 connection, publishing exactly the device's payloads: a retained
+/// online status with an offline last will, count records (QoS 1, seq and messageId) at each window close, and a
+/// heartbeat per window. During its outage it drops off the network (the broker sends its will), keeps counting into
+/// a buffer, and replays the buffer in order when it is back, as the device's outbox does.
+/// </summary>
+internal sealed class VirtualDevice(SimulationPlan plan, int index, BrokerEndpoint broker, TimeProvider time)
+{
+    private readonly string _id = plan.DeviceId(index);
+    private readonly Topics _topics = new(plan.Options.Prefix, plan.DeviceId(index));
+    private readonly Queue<CountRecord> _buffer = new();
+    private readonly DateTimeOffset _boot = time.GetUtcNow();
+
+    /// <summary>Records published and acknowledged by the broker.</summary>
+    public long Acknowledged { get; private set; }
+
+    /// <summary>Runs every window, then publishes a clean offline status and disconnects.</summary>
+    public async Task RunAsync(DateTimeOffset wallStart, SemaphoreSlim connectSlots, CancellationToken token)
+    {
+        var o = plan.Options;
+        var outage = plan.Outage(index);
+        using var client = new MqttClientFactory().CreateMqttClient();
+        await WithReconnectAsync(client, connectSlots, () => Task.CompletedTask, token).ConfigureAwait(false);
+        for (int w = 0; w < o.Windows; w++)
+        {
+            if (!o.Fast)
+            {
+                var due = wallStart.AddSeconds((w + 1.0) * o.WindowSeconds) - time.GetUtcNow();
+                if (due > TimeSpan.Zero) await Task.Delay(due, time, token).ConfigureAwait(false);
+            }
+            bool offline = outage is { } out1 && w >= out1.First && w < out1.First + out1.Count;
+            if (offline && client.IsConnected)
+                await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.DisconnectWithWillMessage).Build(), token).ConfigureAwait(false);
+            for (int c = 0; c < o.Cameras; c++) _buffer.Enqueue(plan.Record(index, c, w));
+            if (offline) continue;
+            await FlushAsync(client, connectSlots, token).ConfigureAwait(false);
+            await WithReconnectAsync(client, connectSlots, () => PublishHeartbeatAsync(client, w, token), token).ConfigureAwait(false);
+        }
+        await FlushAsync(client, connectSlots, token).ConfigureAwait(false);
+        await WithReconnectAsync(client, connectSlots, () => PublishAsync(client, _topics.Status, Status("offline", "stopped"), MqttQualityOfServiceLevel.AtLeastOnce, retain: true, token), token).ConfigureAwait(false);
+        await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), token).ConfigureAwait(false);
+    }
+
+    private async Task ConnectAsync(IMqttClient client, SemaphoreSlim slots, CancellationToken token)
+    {
+        await slots.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            var options = broker.Options(_id).WithCleanStart(true).WithKeepAlivePeriod(TimeSpan.FromSeconds(60))
+                .WithWillTopic(_topics.Status).WithWillRetain(true).WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                .WithWillPayload(JsonSerializer.SerializeToUtf8Bytes(new StatusPayload("offline", _id, null, null, null, "lost"), ContractJsonContext.Default.StatusPayload)).Build();
+            await client.ConnectAsync(options, token).ConfigureAwait(false);
+        }
+        finally
+        {
+            slots.Release();
+        }
+        await PublishAsync(client, _topics.Status, Status("online", null), MqttQualityOfServiceLevel.AtLeastOnce, retain: true, token).ConfigureAwait(false);
+    }
+
+    private async Task FlushAsync(IMqttClient client, SemaphoreSlim slots, CancellationToken token)
+    {
+        while (_buffer.TryPeek(out var record))
+        {
+            byte[] payload = JsonSerializer.SerializeToUtf8Bytes(record, ContractJsonContext.Default.CountRecord);
+            await WithReconnectAsync(client, slots, () => PublishAsync(client, _topics.Counts(record.CameraId), payload, MqttQualityOfServiceLevel.AtLeastOnce, retain: false, token), token).ConfigureAwait(false);
+            _buffer.Dequeue(); // only once the broker has it, as the outbox deletes on PUBACK
+            Acknowledged++;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="publish"/>, reconnecting and trying again while the broker is away (a broker restart),
+    /// for up to two minutes. A record whose PUBACK was lost is sent again: the ingest drops it by messageId.
+    /// </summary>
+    private async Task WithReconnectAsync(IMqttClient client, SemaphoreSlim slots, Func<Task> publish, CancellationToken token)
+    {
+        var deadline = time.GetUtcNow().AddMinutes(2);
+        while (true)
+        {
+            try
+            {
+                if (!client.IsConnected) await ConnectAsync(client, slots, token).ConfigureAwait(false);
+                await publish().ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or MQTTnet.Exceptions.MqttClientNotConnectedException or OperationCanceledException
+                                       && !token.IsCancellationRequested && time.GetUtcNow() < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500), time, token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task PublishHeartbeatAsync(IMqttClient client, int window, CancellationToken token)
+    {
+        var o = plan.Options;
+        var now = time.GetUtcNow();
+        var cameras = Enumerable.Range(0, o.Cameras).Select(c => new CameraPayload(SimulationPlan.CameraId(c), "connected", null, 5, 5, 25L * o.WindowSeconds * (window + 1), 5L * o.WindowSeconds * (window + 1), 0, 0)).ToList();
+        var heartbeat = new HeartbeatPayload(_id, now, "sim", "1", _boot, (now - _boot).TotalSeconds,
+            new SystemPayload(0.5, 2, 150L << 20, 10L << 30, [new TemperaturePayload("thermal_zone0", "cpu-thermal", 45 + index % 20)]),
+            cameras, [new WorkerPayload(0, "cpu", "cpu", null, "0-1", "ready", 0.4, 5L * o.WindowSeconds * (window + 1), 0, 0, 20, 35)], 0,
+            new OutboxPayload(_buffer.Count, null, 0, 0, 0, 0, null, null), now, new HealthPayload("healthy", null),
+            new ThermalPayload(45 + index % 20, "thermal_zone0", 80, 0, 100), new ClockPayload(true), new SecurityPayload(true));
+        await PublishAsync(client, _topics.Heartbeat, JsonSerializer.SerializeToUtf8Bytes(heartbeat, ContractJsonContext.Default.HeartbeatPayload),
+            MqttQualityOfServiceLevel.AtMostOnce, retain: false, token).ConfigureAwait(false);
+    }
+
+    private byte[] Status(string state, string? reason) => JsonSerializer.SerializeToUtf8Bytes(
+        new StatusPayload(state, _id, "sim", state == "online" ? _boot : null, time.GetUtcNow(), reason), ContractJsonContext.Default.StatusPayload);
+
+    private static async Task PublishAsync(IMqttClient client, string topic, byte[] payload, MqttQualityOfServiceLevel qos, bool retain, CancellationToken token)
+    {
+        var result = await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
+            .WithQualityOfServiceLevel(qos).WithRetainFlag(retain).WithContentType("application/json").Build(), token).ConfigureAwait(false);
+        if (qos != MqttQualityOfServiceLevel.AtMostOnce && !result.IsSuccess)
+            throw new InvalidOperationException($"the broker refused {topic}: {result.ReasonCode} {result.ReasonString}");
+    }
+}

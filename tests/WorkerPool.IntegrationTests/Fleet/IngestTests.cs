@@ -1,0 +1,37 @@
+namespace WorkerPool.IntegrationTests.Fleet;
+
+/// <summary>The fleet ingest against a real Mosquitto and a real PostgreSQL, fed by the simulator.</summary>
+[Collection("fleet")]
+public sealed class IngestTests
+{
+    [SkippableFact]
+    public async Task A_simulated_fleet_with_an_outage_lands_every_record_exactly_once_without_gaps()
+    {
+        Skip.IfNot(Infrastructure.PostgresServer.Available, "PostgreSQL server not installed");
+        await using var fleet = await FleetFixture.StartAsync();
+        await fleet.StartIngestAsync("ingest-a");
+
+        var sent = await fleet.SimulateAsync("--devices", "6", "--cameras", "2", "--window-seconds", "1", "--windows", "8",
+            "--outage-fraction", "0.5", "--outage-windows", "3", "--seed", "7", "--fast");
+        Assert.Equal(96, sent.GetProperty("records").GetInt64());
+
+        Assert.Equal(96, await fleet.WaitForAsync("SELECT count(*) FROM count_windows", 96, TimeSpan.FromSeconds(60)));
+        var report = await fleet.ReportAsync();
+        Assert.Equal(6, report.GetProperty("devices").GetInt32());
+        Assert.Equal(96, report.GetProperty("records").GetInt64());
+        var cameras = report.GetProperty("cameras").EnumerateArray().ToList();
+        Assert.Equal(12, cameras.Count);
+        Assert.All(cameras, c =>
+        {
+            Assert.Equal(8, c.GetProperty("records").GetInt64());
+            Assert.Equal(1, c.GetProperty("firstSeq").GetInt64());
+            Assert.Equal(8, c.GetProperty("lastSeq").GetInt64());
+            Assert.Empty(c.GetProperty("gaps").EnumerateArray());
+        });
+        // Line counts and zone stats are plain columns a SQL user reads directly.
+        Assert.Equal(96L, await fleet.Database.ScalarAsync("SELECT count(*) FROM line_counts WHERE line_id = 'entrance'"));
+        Assert.Equal(96L, await fleet.Database.ScalarAsync("SELECT count(*) FROM zone_stats WHERE zone_id = 'floor'"));
+        // Every simulated device ended with a clean offline status.
+        Assert.Equal(6L, await fleet.Database.ScalarAsync("SELECT count(*) FROM devices WHERE status = 'offline' AND status_reason = 'stopped'"));
+    }
+}
