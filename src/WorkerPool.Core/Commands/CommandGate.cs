@@ -34,7 +34,7 @@ public sealed class CommandGate : IDisposable
     private readonly string _deviceId;
     private readonly IReadOnlyCollection<string> _known;
     private readonly Func<Config.SecurityOptions?> _security;
-    private readonly FleetKeys _keys = new();
+    private readonly FleetKeys _keys = new(), _resendKey = new();
     private readonly int _maxPayloadBytes;
     private readonly TimeProvider _time;
     private readonly RateLimit _admitted, _refused;
@@ -105,10 +105,16 @@ public sealed class CommandGate : IDisposable
             return "nonce is required in signed commands (16 to 128 characters, new for every command)";
         var now = _time.GetUtcNow();
         if ((now - when).Duration() > ReplayWindow) return $"time {stamp} is more than {ReplayWindow.TotalMinutes:0} minutes from the device's clock";
-        if (_keys.Verify(security, CommandSignature.Bytes(_deviceId, message.Name, message.ResponseTopic, message.CorrelationData, request), signature) == FleetKeyUsed.None)
+        var signed = CommandSignature.Bytes(_deviceId, message.Name, message.ResponseTopic, message.CorrelationData, request);
+        if (_keys.Verify(security, signed, signature) == FleetKeyUsed.None && !ResendSigned(message.Name, security, signed, signature))
             return "signature does not verify against the fleet key (it covers the device, the command, the request, its response topic and correlation data)";
         return Remember(nonce, now) ? null : "nonce was used before: a command is accepted once";
     }
+
+    // The ingest's key signs resend requests only: any other command signed with it is refused like a forgery.
+    private bool ResendSigned(string name, Config.SecurityOptions security, byte[] signed, string signature) =>
+        name == "resend" && !string.IsNullOrEmpty(security.ResendPublicKey)
+        && _resendKey.Verify(new Config.SecurityOptions { FleetPublicKey = security.ResendPublicKey }, signed, signature) != FleetKeyUsed.None;
 
     /// <summary>Notes a verified command's nonce; false when it was seen within twice the replay window.</summary>
     private bool Remember(string nonce, DateTimeOffset now)
@@ -128,5 +134,9 @@ public sealed class CommandGate : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _keys.Dispose();
+    public void Dispose()
+    {
+        _keys.Dispose();
+        _resendKey.Dispose();
+    }
 }

@@ -290,6 +290,12 @@ public sealed class SecurityOptions
     /// may make it the current one (with this field cleared).
     /// </summary>
     public string? FleetPublicKeyNext { get; set; }
+
+    /// <summary>
+    /// PEM ECDSA P-256 public key of the fleet's ingest: it verifies <c>resend</c> commands and nothing else, so the
+    /// ingest, which asks devices to fill gaps by itself, never holds the key that configures them.
+    /// </summary>
+    public string? ResendPublicKey { get; set; }
 }
 
 /// <summary>TLS to the broker.</summary>

@@ -140,14 +140,17 @@ public sealed class DesiredConfigProcessor : IConfigVersion, IDisposable
     /// <summary>
     /// The one remote change allowed in <c>security</c> is a key rotation: a config signed by the current key may
     /// set or clear <c>fleetPublicKeyNext</c>; a config signed by the next key may make it the current one (clearing
-    /// <c>fleetPublicKeyNext</c>). Anything else there, or on a device without a fleet key, is refused.
+    /// <c>fleetPublicKeyNext</c>). The ingest's <c>resendPublicKey</c> may be changed by a config signed with a fleet
+    /// key. Anything else there, or on a device without a fleet key, is refused.
     /// </summary>
     private static ConfigError? SecurityRefusal(SecurityOptions? before, SecurityOptions? after, FleetKeyUsed signedBy)
     {
         string? current = Empty(before?.FleetPublicKey), next = Empty(before?.FleetPublicKeyNext);
         string? newCurrent = Empty(after?.FleetPublicKey), newNext = Empty(after?.FleetPublicKeyNext);
-        if (current == newCurrent && next == newNext) return null;
+        bool resendChanged = Empty(before?.ResendPublicKey) != Empty(after?.ResendPublicKey);
+        if (current == newCurrent && next == newNext && !resendChanged) return null;
         if (current is null) return new("config.security", "cannot be changed remotely on a device without a fleet key");
+        if (current == newCurrent && next == newNext) return null; // only the resend key, in a config a fleet key signed
         if (newCurrent == current && signedBy == FleetKeyUsed.Current) return null; // the next key set or cleared
         if (next is not null && newCurrent == next && newNext is null && signedBy == FleetKeyUsed.Next) return null; // the rotation completed
         return new("config.security", "only a key rotation can change it remotely: fleetPublicKeyNext, in a config signed by the current key; " +

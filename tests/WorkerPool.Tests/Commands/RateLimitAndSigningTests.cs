@@ -52,7 +52,7 @@ public sealed class CommandGateTests : IDisposable
 
     public CommandGateTests() => _security = new() { FleetPublicKey = _fleet.ExportSubjectPublicKeyInfoPem() };
 
-    private CommandGate Gate() => new("dev-1", ["ping", "get-config", "get-stats", "snapshot", "restart-camera", "flush-outbox"], () => _security, 256 * 1024, _time);
+    private CommandGate Gate() => new("dev-1", ["ping", "get-config", "get-stats", "snapshot", "restart-camera", "flush-outbox", "resend"], () => _security, 256 * 1024, _time);
 
     private CommandMessage Signed(string name = "restart-camera", string responseTopic = "ops/reply", byte[]? correlation = null, string? nonce = null, ECDsa? by = null)
     {
@@ -140,6 +140,20 @@ public sealed class CommandGateTests : IDisposable
         (_security.FleetPublicKey, _security.FleetPublicKeyNext) = (_security.FleetPublicKeyNext, null); // and its second
         Assert.True(gate.Check(Signed(by: next)).Admitted);
         Assert.Contains("signature does not verify", gate.Check(Signed()).Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheIngestsResendKey_SignsResendOnly_AndNothingElse()
+    {
+        using var ingest = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var gate = Gate();
+        Assert.Contains("signature does not verify", gate.Check(Signed("resend", by: ingest)).Error, StringComparison.Ordinal);
+
+        _security.ResendPublicKey = ingest.ExportSubjectPublicKeyInfoPem();
+        Assert.True(gate.Check(Signed("resend", by: ingest)).Admitted);
+        Assert.True(gate.Check(Signed("resend")).Admitted); // the fleet key may ask too
+        foreach (string other in new[] { "restart-camera", "flush-outbox", "snapshot", "get-config" })
+            Assert.Contains("signature does not verify", gate.Check(Signed(other, by: ingest)).Error, StringComparison.Ordinal);
     }
 
     public void Dispose() => _fleet.Dispose();

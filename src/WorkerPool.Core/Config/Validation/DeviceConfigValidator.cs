@@ -75,6 +75,13 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
             try { using var key = WorkerPool.Contracts.FleetSignature.FromPublicKeyPem(next); }
             catch (ArgumentException ex) { Add("security.fleetPublicKeyNext", ex.Message); }
         }
+        if (config.Security?.ResendPublicKey is { Length: > 0 } resend)
+        {
+            if (resend == config.Security.FleetPublicKey || resend == config.Security.FleetPublicKeyNext)
+                Add("security.resendPublicKey", "is a fleet key: the ingest's resend key must be a key of its own");
+            try { using var key = WorkerPool.Contracts.FleetSignature.FromPublicKeyPem(resend); }
+            catch (ArgumentException ex) { Add("security.resendPublicKey", ex.Message); }
+        }
 
         if (checkModel && config.Model is not null && !errors.Any(e => e.Path.StartsWith("model", StringComparison.Ordinal)))
             model = ModelInspector.Check(config, errors);
