@@ -20,7 +20,7 @@ public interface IFrameObserver
 public sealed class CameraCounter
 {
     private readonly object _lock = new();
-    private readonly ReorderBuffer _reorder = new();
+    private readonly ReorderBuffer<InferenceResult> _reorder = new();
     private readonly ByteTracker _tracker;
     private LineCounter[] _lines;
     private ZoneCounter[] _zones;
@@ -29,7 +29,6 @@ public sealed class CameraCounter
     private int[] _occupancy;
     private WindowAggregator _window;
     private readonly Action<CountRecord> _onRecord;
-    private readonly Action<InferenceResult> _process;
     private long _lastProcessedAdmit = -1;
     private readonly List<(int Id, BoxF Box)> _current = [];
 
@@ -45,7 +44,6 @@ public sealed class CameraCounter
         _occupancy = new int[_zones.Length];
         _window = new WindowAggregator(deviceId, camera.Id, counting.WindowSeconds, camera.Lines.Select(l => l.Id).ToArray(), camera.Zones.Select(z => z.Id).ToArray());
         _onRecord = onRecord;
-        _process = Process; // one delegate, not one per frame
     }
 
     /// <summary>Camera id.</summary>
@@ -90,7 +88,15 @@ public sealed class CameraCounter
     /// <summary>Accepts a result in any order; results are processed in admission order. Takes ownership of it.</summary>
     public void Accept(InferenceResult result)
     {
-        lock (_lock) _reorder.Push(result, _process);
+        lock (_lock)
+        {
+            if (!_reorder.TryAdd(result.Admit, result))
+            {
+                result.Return(); // a duplicate: its frame was already counted
+                return;
+            }
+            while (_reorder.TryTakeNext(out var ready)) Process(ready);
+        }
     }
 
     /// <summary>
