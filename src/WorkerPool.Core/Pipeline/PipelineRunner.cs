@@ -125,13 +125,8 @@ internal sealed class PipelineRunner(DeviceConfig config, PipelineSetup setup, T
         return factory;
     }
 
-    private CountingPipeline Build(DeviceConfig c)
-    {
-        var pipeline = new CountingPipeline(c, CamerasFor(c), Detectors(c), setup.Sources, setup.Sink, setup.Mode, time, loggers);
-        if (setup.Observer is { } observer)
-            foreach (var counter in pipeline.Counters.Values) counter.Observer = observer;
-        return pipeline;
-    }
+    private CountingPipeline Build(DeviceConfig c) =>
+        new(c, CamerasFor(c), Detectors(c), setup.Sources, setup.Sink, setup.Mode, time, loggers, setup.Observer);
 
     /// <summary>Sections read at start only, with the error for each that changed.</summary>
     private static List<ConfigError> StartOnlyChanges(DeviceConfig current, DeviceConfig next)
