@@ -1,5 +1,7 @@
+using System.Threading.Channels;
 using WorkerPool.Config;
 using WorkerPool.Contracts;
+using WorkerPool.Gate;
 using WorkerPool.Geometry;
 using WorkerPool.Inference;
 using WorkerPool.Tracking;
@@ -14,13 +16,14 @@ public interface IFrameObserver
 }
 
 /// <summary>
-/// One camera's counting stage: results back in order, ByteTrack, line crossings and zone occupancy on feet
-/// points, and wall-clock windows. Thread-safe (results and clock ticks come from different threads).
+/// One camera's counting stage: every admitted frame's answer (the pool's result, or the queue's drop) back in
+/// admission order, ByteTrack, line crossings and zone occupancy on feet points, and wall-clock windows; each closed
+/// window goes to the records channel. Thread-safe (results, drops and clock ticks come from different threads).
 /// </summary>
 public sealed class CameraCounter
 {
     private readonly object _lock = new();
-    private readonly ReorderBuffer _reorder = new();
+    private readonly ReorderBuffer<Answer> _reorder = new();
     private readonly ByteTracker _tracker;
     private LineCounter[] _lines;
     private ZoneCounter[] _zones;
@@ -28,13 +31,13 @@ public sealed class CameraCounter
     private OccupancyStats[] _zoneTotals;
     private int[] _occupancy;
     private WindowAggregator _window;
-    private readonly Action<CountRecord> _onRecord;
-    private readonly Action<InferenceResult> _process;
+    private readonly ChannelWriter<CountRecord> _records;
     private long _lastProcessedAdmit = -1;
     private readonly List<(int Id, BoxF Box)> _current = [];
 
     /// <summary>Creates the counting stage of one camera.</summary>
-    public CameraCounter(string deviceId, CameraOptions camera, TrackerOptions tracker, CountingOptions counting, Action<CountRecord> onRecord)
+    /// <param name="records">Where closed windows go; unbounded, and completed only once nothing counts any more.</param>
+    public CameraCounter(string deviceId, CameraOptions camera, TrackerOptions tracker, CountingOptions counting, ChannelWriter<CountRecord> records)
     {
         CameraId = camera.Id;
         _deviceId = deviceId;
@@ -44,8 +47,7 @@ public sealed class CameraCounter
         _zoneTotals = new OccupancyStats[_zones.Length];
         _occupancy = new int[_zones.Length];
         _window = new WindowAggregator(deviceId, camera.Id, counting.WindowSeconds, camera.Lines.Select(l => l.Id).ToArray(), camera.Zones.Select(z => z.Id).ToArray());
-        _onRecord = onRecord;
-        _process = Process; // one delegate, not one per frame
+        _records = records;
     }
 
     /// <summary>Camera id.</summary>
@@ -87,10 +89,27 @@ public sealed class CameraCounter
         lock (_lock) return [.. _current];
     }
 
-    /// <summary>Accepts a result in any order; results are processed in admission order. Takes ownership of it.</summary>
+    /// <summary>Accepts the pool's result for a frame, in any order; answers are counted in admission order. Takes ownership of it.</summary>
     public void Accept(InferenceResult result)
     {
-        lock (_lock) _reorder.Push(result, _process);
+        lock (_lock)
+        {
+            if (!_reorder.TryAdd(result.Admit, new Answer(result.CaptureTime, result)))
+            {
+                result.Return(); // a duplicate: its frame was already counted
+                return;
+            }
+            CountInOrder();
+        }
+    }
+
+    /// <summary>Accepts the queue's drop of a frame, in any order; it counts as dropped in the window of its capture time.</summary>
+    public void Accept(DroppedFrame dropped)
+    {
+        lock (_lock)
+        {
+            if (_reorder.TryAdd(dropped.Admit, new Answer(dropped.CaptureTime, null))) CountInOrder();
+        }
     }
 
     /// <summary>
@@ -111,7 +130,7 @@ public sealed class CameraCounter
             _lines = camera.Lines.Select(l => new LineCounter(l, counting.LineHysteresis)).ToArray();
             _zones = camera.Zones.Select(z => new ZoneCounter(z)).ToArray();
             if (sameShape) return;
-            if (_window.Flush() is { } record) _onRecord(record);
+            if (_window.Flush() is { } record) Store(record);
             _window = new WindowAggregator(_deviceId, CameraId, counting.WindowSeconds, camera.Lines.Select(l => l.Id).ToArray(), camera.Zones.Select(z => z.Id).ToArray());
             _zoneTotals = new OccupancyStats[_zones.Length];
             _occupancy = new int[_zones.Length];
@@ -124,7 +143,7 @@ public sealed class CameraCounter
         lock (_lock)
         {
             if (_window.WindowStart == DateTimeOffset.MinValue) _window.Advance(now);
-            else if (_window.Align(now - grace) > _window.WindowStart && _window.Advance(now - grace) is { } record) _onRecord(record);
+            else if (_window.Align(now - grace) > _window.WindowStart && _window.Advance(now - grace) is { } record) Store(record);
         }
     }
 
@@ -133,33 +152,38 @@ public sealed class CameraCounter
     {
         lock (_lock)
         {
-            if (_window.Flush() is { } record) _onRecord(record);
+            if (_window.Flush() is { } record) Store(record);
         }
     }
 
-    private void Process(InferenceResult r)
+    // The channel is unbounded and completed only after the last Flush, so a write is never refused.
+    private void Store(CountRecord record) => _records.TryWrite(record);
+
+    private void CountInOrder()
+    {
+        while (_reorder.TryTakeNext(out var answer)) Count(answer);
+    }
+
+    private void Count(Answer answer)
     {
         try
         {
-            if (_window.Advance(r.CaptureTime) is { } closed) _onRecord(closed);
-            switch (r.Outcome)
+            if (_window.Advance(answer.CaptureTime) is { } closed) Store(closed);
+            if (answer.Result is not { } r)
             {
-                case FrameOutcome.Processed:
-                    Track(r);
-                    break;
-                case FrameOutcome.Dropped:
-                    _window.AddDropped();
-                    FramesLost++;
-                    break;
-                default:
-                    _window.AddFailed();
-                    FramesLost++;
-                    break;
+                _window.AddDropped();
+                FramesLost++;
+            }
+            else if (r.Outcome == FrameOutcome.Processed) Track(r);
+            else
+            {
+                _window.AddFailed();
+                FramesLost++;
             }
         }
         finally
         {
-            r.Return();
+            answer.Result?.Return();
         }
     }
 
@@ -188,4 +212,7 @@ public sealed class CameraCounter
         FramesProcessed++;
         Observer?.OnFrame(r, tracks, _occupancy);
     }
+
+    /// <summary>One admitted frame's answer as the reorder buffer holds it: the pool's result, or null for a drop.</summary>
+    private readonly record struct Answer(DateTimeOffset CaptureTime, InferenceResult? Result);
 }

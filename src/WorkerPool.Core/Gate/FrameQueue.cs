@@ -1,31 +1,38 @@
+using System.Threading.Channels;
 using WorkerPool.Capture;
 
 namespace WorkerPool.Gate;
 
 /// <summary>
 /// The bounded queue between the frame gate and the inference pool: a small FIFO per camera. Live cameras drop
-/// their oldest waiting frame when full (reported through <c>onDropped</c>); replay waits for room instead.
-/// Workers take the frame that has waited longest across all cameras, so no camera starves another.
+/// their oldest waiting frame when full; replay waits for room instead. Workers take the frame that has waited
+/// longest across all cameras, so no camera starves another.
 /// </summary>
+/// <remarks>
+/// Not a <see cref="Channel{T}"/>: a bound per camera, oldest-first across cameras and a blocking take for the pool's
+/// dedicated threads are more than a channel offers. It owns the frames it holds: one it drops (pushed out, or still
+/// waiting at <see cref="DropAll"/>) it hands back to its camera, and answers with a <see cref="DroppedFrame"/> on the
+/// channel it was given, so every admitted frame still gets exactly one answer downstream.
+/// </remarks>
 public sealed class FrameQueue
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, Queue<Frame>> _queues = new(StringComparer.Ordinal);
     private readonly int _perCamera;
     private readonly bool _dropOldest;
-    private readonly Action<Frame> _onDropped;
+    private readonly ChannelWriter<DroppedFrame> _dropped;
     private int _depth;
     private bool _completed;
 
     /// <summary>Creates the queue.</summary>
     /// <param name="perCamera">Frames that may wait per camera.</param>
     /// <param name="dropOldest">True for live cameras; false to block the producer (replay).</param>
-    /// <param name="onDropped">Called (outside the lock) with each frame pushed out; it must release the frame.</param>
-    public FrameQueue(int perCamera, bool dropOldest, Action<Frame> onDropped)
+    /// <param name="dropped">Where the answer for each dropped frame goes (unbounded: a drop must never block a camera).</param>
+    public FrameQueue(int perCamera, bool dropOldest, ChannelWriter<DroppedFrame> dropped)
     {
         _perCamera = perCamera;
         _dropOldest = dropOldest;
-        _onDropped = onDropped;
+        _dropped = dropped;
     }
 
     /// <summary>Frames waiting now, all cameras together.</summary>
@@ -53,7 +60,7 @@ public sealed class FrameQueue
                 Monitor.PulseAll(_gate);
             }
         }
-        if (dropped is not null) _onDropped(dropped);
+        if (dropped is not null) Drop(dropped);
         return true;
     }
 
@@ -94,16 +101,26 @@ public sealed class FrameQueue
         }
     }
 
-    /// <summary>Removes and returns every waiting frame (shutdown).</summary>
-    public List<Frame> DrainAll()
+    /// <summary>Drops every waiting frame (shutdown, once no worker takes any more): each is answered and released.</summary>
+    /// <returns>How many were dropped.</returns>
+    public int DropAll()
     {
+        List<Frame> all;
         lock (_gate)
         {
-            var all = _queues.Values.SelectMany(q => q).ToList();
+            all = _queues.Values.SelectMany(q => q).ToList();
             foreach (var q in _queues.Values) q.Clear();
             _depth = 0;
-            return all;
         }
+        foreach (var frame in all) Drop(frame);
+        return all.Count;
+    }
+
+    // Outside the lock. The answer carries the stamps only, so the frame goes back to its camera at once.
+    private void Drop(Frame frame)
+    {
+        _dropped.TryWrite(new DroppedFrame(frame.CameraId, frame.Admit, frame.Sequence, frame.CaptureTime));
+        frame.Release();
     }
 
     private void PulseAll()

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using WorkerPool.Capture;
 using WorkerPool.Config;
@@ -10,14 +11,16 @@ namespace WorkerPool.Inference;
 /// <summary>
 /// The fixed-size inference pool: one dedicated OS thread per configured worker, pinned to its cores, each with
 /// its own model session. A worker whose inference throws or overruns the timeout is replaced in its slot;
-/// the pool never shrinks. Every admitted frame yields exactly one <see cref="InferenceResult"/>.
+/// the pool never shrinks. Every frame a worker takes from the queue yields exactly one <see cref="InferenceResult"/>
+/// on the results channel (the queue answers the frames it drops itself), and the worker hands the frame back to its
+/// camera before it writes the result, which holds no pixels.
 /// </summary>
 public sealed class InferencePool : IAsyncDisposable
 {
     private readonly PoolOptions _options;
     private readonly IDetectorFactory _factory;
     private readonly FrameQueue _queue;
-    private readonly Action<InferenceResult> _onResult;
+    private readonly ChannelWriter<InferenceResult> _results;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly WorkerSlot[] _slots;
@@ -25,12 +28,14 @@ public sealed class InferencePool : IAsyncDisposable
     private ITimer? _supervisor;
 
     /// <summary>Creates the pool; <see cref="Start"/> loads the models.</summary>
-    public InferencePool(PoolOptions options, IDetectorFactory factory, FrameQueue queue, Action<InferenceResult> onResult, TimeProvider time, ILogger logger)
+    /// <param name="queue">Where the workers take frames from.</param>
+    /// <param name="results">Where the workers put their answers (unbounded: a worker thread never waits on counting).</param>
+    public InferencePool(PoolOptions options, IDetectorFactory factory, FrameQueue queue, ChannelWriter<InferenceResult> results, TimeProvider time, ILogger logger)
     {
         _options = options;
         _factory = factory;
         _queue = queue;
-        _onResult = onResult;
+        _results = results;
         _time = time;
         _logger = logger;
         _slots = options.Workers.Select((w, i) => new WorkerSlot(this, i, w)).ToArray();
@@ -111,6 +116,12 @@ public sealed class InferencePool : IAsyncDisposable
         _stop.Dispose();
     }
 
+    private void Answer(InferenceResult result)
+    {
+        // Refused only once the pipeline has stopped counting: the result goes back to its pool.
+        if (!_results.TryWrite(result)) result.Return();
+    }
+
     private sealed class WorkerSlot
     {
         private readonly InferencePool _pool;
@@ -183,7 +194,7 @@ public sealed class InferencePool : IAsyncDisposable
 
         private int TimeoutMs => _pool._options.InferenceTimeoutMs;
 
-        public void Fail(Frame frame) => _pool._onResult(InferenceResult.Rent(frame, FrameOutcome.Failed));
+        public void Fail(Frame frame) => _pool.Answer(InferenceResult.Rent(frame, FrameOutcome.Failed));
 
         public void Replace(Worker old, string reason)
         {
@@ -319,7 +330,7 @@ public sealed class InferencePool : IAsyncDisposable
                     {
                         slot._metrics.Record(latency, ok: true);
                         frame.Release();
-                        pool._onResult(result);
+                        pool.Answer(result);
                         continue;
                     }
                     Log.InferenceFailed(pool._logger, error, slot._index, frame.CameraId, frame.Sequence);
@@ -327,7 +338,7 @@ public sealed class InferencePool : IAsyncDisposable
                     result.Outcome = FrameOutcome.Failed;
                     result.Detections.Clear();
                     frame.Release();
-                    pool._onResult(result);
+                    pool.Answer(result);
                     State = "failed";
                     slot.Replace(this, "inference threw " + error.GetType().Name);
                     return;

@@ -2,20 +2,19 @@ using System.Collections.Concurrent;
 
 namespace WorkerPool.Inference;
 
-/// <summary>What happened to an admitted frame.</summary>
+/// <summary>What inference made of a frame a worker took.</summary>
 public enum FrameOutcome
 {
     /// <summary>Inference ran; <see cref="InferenceResult.Detections"/> holds its people.</summary>
     Processed,
-    /// <summary>Pushed out of the queue because the pool fell behind.</summary>
-    Dropped,
     /// <summary>Inference threw or timed out.</summary>
     Failed,
 }
 
 /// <summary>
-/// The pool's answer for one admitted frame; exactly one per admitted frame, so the tracker never waits for a
-/// frame that will not come. Pooled: the consumer calls <see cref="Return"/>.
+/// The pool's answer for one frame a worker took; exactly one per such frame (the queue answers those it drops), so
+/// the tracker never waits for a frame that will not come. It copies the frame's stamps and holds no image.
+/// Pooled: the consumer calls <see cref="Return"/>.
 /// </summary>
 public sealed class InferenceResult
 {

@@ -20,59 +20,83 @@ public enum PipelineMode
 }
 
 /// <summary>
-/// The whole one-way flow for a config: camera readers → frame gates → bounded queue → inference pool →
-/// results channel → per-camera counters → count sink. Start loads every model; dispose stops capture, lets the
-/// pool finish what it holds, and closes the open windows.
+/// The whole one-way flow for a config, wired here and only here. Start loads every model; dispose stops capture,
+/// lets the pool finish what it holds, and closes the open windows.
 /// </summary>
+/// <remarks>
+/// <para>The stages, and what joins them (each stage writes to the next; none calls back into this class):</para>
+/// <code>
+/// CameraReader ─Offer─► FrameGate ─► FrameQueue ─────────────► InferencePool workers
+///  (1 per camera)       (sampling,   (bounded per camera;        │ Channel&lt;InferenceResult&gt; (unbounded)
+///                        admit no.)   live drops the oldest)     ▼
+///                                    │ Channel&lt;DroppedFrame&gt; ──► CameraCounter (reorder, track, count)
+///                                                                │ Channel&lt;CountRecord&gt; (unbounded)
+///                                                                ▼
+///                                                               ICountSink (one writer: this class's store loop)
+/// </code>
+/// <para>The queue is the one bound: it is where the pool falls behind, and each frame it drops is answered on the
+/// drops channel and counted as <c>framesDropped</c>. Downstream of it nothing holds a frame, so the other channels
+/// carry small messages and need no bound (counting is far faster than inference; records are one a window).</para>
+/// <para>Who releases a frame (hands it back to its camera's <see cref="FramePool"/>):</para>
+/// <list type="bullet">
+/// <item>the <see cref="CameraReader"/> rents it and releases it unless the gate takes it;</item>
+/// <item>the <see cref="FrameQueue"/> owns what it holds, and releases each frame it drops (overflow, or still
+/// waiting at dispose), after writing its <see cref="DroppedFrame"/>;</item>
+/// <item>an <see cref="InferencePool"/> worker owns the frame it took, and releases it once inference returns, before
+/// it writes the result; a worker that hangs has its frame written off instead, and failed;</item>
+/// <item>nothing after the pool sees a frame: results and drops carry its stamps only.</item>
+/// </list>
+/// </remarks>
 internal sealed class CountingPipeline : IAsyncDisposable
 {
     private readonly DeviceConfig _config;
+    private readonly IFrameSourceFactory _sources;
     private readonly ICountSink _sink;
     private readonly TimeProvider _time;
-    private readonly ILogger _logger;
+    private readonly ILogger _logger, _poolLogger, _captureLogger;
+    private readonly Channel<DroppedFrame> _drops = Channel.CreateUnbounded<DroppedFrame>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<InferenceResult> _results = Channel.CreateUnbounded<InferenceResult>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<CountRecord> _records = Channel.CreateUnbounded<CountRecord>(new UnboundedChannelOptions { SingleReader = true });
     private readonly FrameQueue _queue;
     private InferencePool _pool;
-    private readonly TimeProvider _timeForPool;
-    private readonly ILogger _poolLogger;
-    private readonly Channel<InferenceResult> _results = Channel.CreateUnbounded<InferenceResult>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CameraLane[] _lanes;
+    private readonly Dictionary<string, CameraLane> _byId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CameraCounter> _counters = new(StringComparer.Ordinal);
-    private readonly List<CameraReader> _readers = [];
-    private readonly Dictionary<string, Func<CameraOptions, CameraUri, CameraReader>> _newReader = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (CameraOptions Camera, CameraUri Uri)> _sources = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _restart = new(1, 1);
-    private readonly List<FramePool> _framePools = [];
     private readonly Dictionary<string, FrameGate> _gates = new(StringComparer.Ordinal);
-    private Task? _consumer;
+    private readonly SemaphoreSlim _restart = new(1, 1);
+    private Task _countResults = Task.CompletedTask, _countDrops = Task.CompletedTask, _store = Task.CompletedTask;
     private ITimer? _ticker;
     private int _disposed;
     private volatile bool _started;
 
     /// <summary>Builds the pipeline (nothing runs until <see cref="Start"/>).</summary>
     /// <param name="cameras">The cameras to run, each with the URL to read (replay substitutes its video).</param>
+    /// <param name="observer">Sees every counted frame of every camera (replay's --frames-out and --annotate), if given.</param>
     public CountingPipeline(DeviceConfig config, IReadOnlyList<(CameraOptions Camera, CameraUri Uri)> cameras, IDetectorFactory detectors,
-        IFrameSourceFactory sources, ICountSink sink, PipelineMode mode, TimeProvider time, ILoggerFactory loggers)
+        IFrameSourceFactory sources, ICountSink sink, PipelineMode mode, TimeProvider time, ILoggerFactory loggers, IFrameObserver? observer = null)
     {
         _config = config;
+        _sources = sources;
         _sink = sink;
         _time = time;
         _logger = loggers.CreateLogger("WorkerPool.Pipeline");
-        Mode = mode;
-        _queue = new FrameQueue(config.Pool.QueuePerCamera, dropOldest: mode == PipelineMode.Live, OnDropped);
-        _timeForPool = time;
         _poolLogger = loggers.CreateLogger("WorkerPool.Inference");
-        _pool = new InferencePool(config.Pool, detectors, _queue, r => _results.Writer.TryWrite(r), time, _poolLogger);
-        var captureLogger = loggers.CreateLogger("WorkerPool.Capture");
-        foreach (var (camera, uri) in cameras)
+        _captureLogger = loggers.CreateLogger("WorkerPool.Capture");
+        Mode = mode;
+        _queue = new FrameQueue(config.Pool.QueuePerCamera, dropOldest: mode == PipelineMode.Live, _drops.Writer);
+        _pool = new InferencePool(config.Pool, detectors, _queue, _results.Writer, time, _poolLogger);
+        _lanes = new CameraLane[cameras.Count];
+        for (int i = 0; i < cameras.Count; i++)
         {
-            _counters[camera.Id] = new CameraCounter(config.DeviceId, camera, config.Tracker, config.Counting, WriteRecord);
+            var (camera, uri) = cameras[i];
+            var counter = new CameraCounter(config.DeviceId, camera, config.Tracker, config.Counting, _records.Writer) { Observer = observer };
             var frames = new FramePool(camera.Id, config.Pool.QueuePerCamera + config.Pool.Workers.Count + 2);
-            _framePools.Add(frames);
-            var gate = new FrameGate(camera.Id, camera.Fps, _queue);
-            _gates[camera.Id] = gate;
-            var timeline = new MediaTimeline(time);
-            _newReader[camera.Id] = (c, u) => new CameraReader(c, u, sources, frames, gate, timeline, realtime: mode == PipelineMode.Live, time, captureLogger);
-            _sources[camera.Id] = (camera, uri);
-            _readers.Add(_newReader[camera.Id](camera, uri));
+            var lane = new CameraLane(camera, uri, frames, new FrameGate(camera.Id, camera.Fps, _queue), new MediaTimeline(time), counter);
+            lane.Reader = NewReader(lane);
+            _lanes[i] = lane;
+            _byId[camera.Id] = lane;
+            _counters[camera.Id] = counter;
+            _gates[camera.Id] = lane.Gate;
         }
     }
 
@@ -101,16 +125,10 @@ internal sealed class CountingPipeline : IAsyncDisposable
     public InferencePool Pool => _pool;
 
     /// <summary>Camera states.</summary>
-    public IReadOnlyList<CameraStatus> CameraStatus()
-    {
-        lock (_readers) return _readers.Select(r => r.Status()).ToArray();
-    }
+    public IReadOnlyList<CameraStatus> CameraStatus() => _lanes.Select(l => l.Reader.Status()).ToArray();
 
     /// <summary>Completes when every camera reader has stopped (replay: the video ended).</summary>
-    public Task CamerasCompletion
-    {
-        get { lock (_readers) return Task.WhenAll(_readers.Select(r => r.Completion).ToArray()); }
-    }
+    public Task CamerasCompletion => Task.WhenAll(_lanes.Select(l => l.Reader.Completion).ToArray());
 
     /// <summary>
     /// Stops one camera's reader and starts a fresh one, with new source settings when given (a remote config or
@@ -119,20 +137,19 @@ internal sealed class CountingPipeline : IAsyncDisposable
     /// <returns>False when there is no such camera.</returns>
     public async Task<bool> RestartCameraAsync(string cameraId, CameraOptions? camera = null, CameraUri? uri = null)
     {
-        if (!_newReader.TryGetValue(cameraId, out var create)) return false;
+        if (!_byId.TryGetValue(cameraId, out var lane)) return false;
         await _restart.WaitAsync().ConfigureAwait(false);
         try
         {
             if (camera is not null && uri is not null)
             {
-                _sources[cameraId] = (camera, uri);
-                _gates[cameraId].Fps = camera.Fps;
+                lane.Camera = camera;
+                lane.Uri = uri;
+                lane.Gate.Fps = camera.Fps;
             }
-            int index = _readers.FindIndex(r => r.Id == cameraId);
-            await _readers[index].DisposeAsync().ConfigureAwait(false);
-            var (options, source) = _sources[cameraId];
-            var fresh = create(options, source);
-            lock (_readers) _readers[index] = fresh;
+            await lane.Reader.DisposeAsync().ConfigureAwait(false);
+            var fresh = NewReader(lane);
+            lane.Reader = fresh;
             fresh.Start();
             return true;
         }
@@ -153,7 +170,7 @@ internal sealed class CountingPipeline : IAsyncDisposable
         var old = _pool;
         await old.HandOverAsync().ConfigureAwait(false);
         await old.DisposeAsync().ConfigureAwait(false);
-        _pool = new InferencePool(options, detectors, _queue, r => _results.Writer.TryWrite(r), _timeForPool, _poolLogger);
+        _pool = new InferencePool(options, detectors, _queue, _results.Writer, _time, _poolLogger);
         _pool.Start(LoadTimeout(options));
     }
 
@@ -163,15 +180,13 @@ internal sealed class CountingPipeline : IAsyncDisposable
     /// </summary>
     public async Task<SnapshotImage?> SnapshotAsync(string cameraId, int maxBytes, TimeSpan timeout)
     {
-        CameraReader? reader;
-        lock (_readers) reader = _readers.FirstOrDefault(r => r.Id == cameraId);
-        if (reader is null || !_counters.TryGetValue(cameraId, out var counter)) return null;
+        if (!_byId.TryGetValue(cameraId, out var lane)) return null;
         OpenCvSharp.Mat image;
-        try { image = await reader.NextFrameAsync(timeout).ConfigureAwait(false); }
+        try { image = await lane.Reader.NextFrameAsync(timeout).ConfigureAwait(false); }
         catch (TimeoutException) { return null; }
         using (image)
         {
-            FrameAnnotator.Draw(image, _sources[cameraId].Camera, counter.Totals(), counter.CurrentTracks());
+            FrameAnnotator.Draw(image, lane.Camera, lane.Counter.Totals(), lane.Counter.CurrentTracks());
             return SnapshotEncoder.Encode(image, maxBytes);
         }
     }
@@ -186,8 +201,7 @@ internal sealed class CountingPipeline : IAsyncDisposable
     /// <summary>The pipeline now, as immutable data.</summary>
     public PipelineStatus Status(bool reconfiguring)
     {
-        var cameras = CameraStatus().Select(c => new CameraView(c, _gates.TryGetValue(c.Id, out var gate) ? gate.Fps : 0,
-            _counters.TryGetValue(c.Id, out var counter) ? counter.Totals() : CountTotals.None)).ToArray();
+        var cameras = _lanes.Select(l => new CameraView(l.Reader.Status(), l.Gate.Fps, l.Counter.Totals())).ToArray();
         return new PipelineStatus(_started && Volatile.Read(ref _disposed) == 0, reconfiguring, cameras, _pool.Status(), _pool.QueueDepth);
     }
 
@@ -202,10 +216,12 @@ internal sealed class CountingPipeline : IAsyncDisposable
     public void Start()
     {
         _pool.Start(LoadTimeout(_config.Pool));
-        _consumer = Task.Run(ConsumeAsync);
+        _store = Task.Run(StoreRecordsAsync);
+        _countDrops = Task.Run(CountDropsAsync);
+        _countResults = Task.Run(CountResultsAsync);
         if (Mode == PipelineMode.Live)
             _ticker = _time.CreateTimer(_ => Tick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        foreach (var reader in _readers) reader.Start();
+        foreach (var lane in _lanes) lane.Reader.Start();
         _started = true;
     }
 
@@ -213,10 +229,13 @@ internal sealed class CountingPipeline : IAsyncDisposable
     public void Tick()
     {
         var now = _time.GetUtcNow();
-        foreach (var counter in _counters.Values) counter.Tick(now, TimeSpan.FromSeconds(2));
+        foreach (var lane in _lanes) lane.Counter.Tick(now, TimeSpan.FromSeconds(2));
     }
 
-    private async Task ConsumeAsync()
+    private CameraReader NewReader(CameraLane lane) =>
+        new(lane.Camera, lane.Uri, _sources, lane.Frames, lane.Gate, lane.Timeline, realtime: Mode == PipelineMode.Live, _time, _captureLogger);
+
+    private async Task CountResultsAsync()
     {
         bool first = true;
         await foreach (var result in _results.Reader.ReadAllAsync().ConfigureAwait(false))
@@ -228,44 +247,83 @@ internal sealed class CountingPipeline : IAsyncDisposable
                 using var self = System.Diagnostics.Process.GetCurrentProcess();
                 Log.FirstFrame(_logger, result.CameraId, (_time.GetUtcNow().UtcDateTime - self.StartTime.ToUniversalTime()).TotalMilliseconds);
             }
+            string cameraId = result.CameraId; // the counter may hand the result back to its pool at once
             try
             {
-                if (_counters.TryGetValue(result.CameraId, out var counter)) counter.Accept(result);
+                if (_counters.TryGetValue(cameraId, out var counter)) counter.Accept(result);
                 else result.Return();
             }
             catch (Exception ex)
             {
                 // A bug in one camera's counting must not stop the others.
-                Log.CountingFailed(_logger, ex, result.CameraId);
+                Log.CountingFailed(_logger, ex, cameraId);
             }
         }
     }
 
-    private void OnDropped(Frame frame)
+    private async Task CountDropsAsync()
     {
-        Log.FrameDropped(_logger, frame.CameraId, frame.Sequence);
-        _results.Writer.TryWrite(InferenceResult.Rent(frame, FrameOutcome.Dropped));
-        frame.Release();
+        await foreach (var dropped in _drops.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            Log.FrameDropped(_logger, dropped.CameraId, dropped.Sequence);
+            try
+            {
+                if (_counters.TryGetValue(dropped.CameraId, out var counter)) counter.Accept(dropped);
+            }
+            catch (Exception ex)
+            {
+                Log.CountingFailed(_logger, ex, dropped.CameraId);
+            }
+        }
     }
 
-    private void WriteRecord(CountRecord record)
+    // The sink's only writer: records from frames, the clock and reconfiguration are stored one at a time, in order.
+    private async Task StoreRecordsAsync()
     {
-        try { _sink.Write(record); }
-        catch (Exception ex) { Log.SinkFailed(_logger, ex, record.CameraId); }
+        await foreach (var record in _records.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            try { _sink.Write(record); }
+            catch (Exception ex) { Log.SinkFailed(_logger, ex, record.CameraId); }
+        }
     }
 
-    /// <summary>Stops capture, lets the pool finish the queued frames, counts them, and closes every open window.</summary>
+    /// <summary>
+    /// Stops capture, lets the pool finish the queued frames, counts them, closes every open window and waits until
+    /// the sink has every record. Each channel is completed once all its writers have stopped.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        foreach (var reader in _readers) await reader.DisposeAsync().ConfigureAwait(false);
+        foreach (var lane in _lanes) await lane.Reader.DisposeAsync().ConfigureAwait(false);
         await _pool.DisposeAsync().ConfigureAwait(false);
-        foreach (var frame in _queue.DrainAll()) OnDropped(frame);
+        _queue.DropAll(); // what no worker took (a pool that could not start, or a hung one): answered as dropped
         _results.Writer.TryComplete();
-        if (_consumer is not null) await _consumer.ConfigureAwait(false);
+        _drops.Writer.TryComplete();
+        await Task.WhenAll(_countResults, _countDrops).ConfigureAwait(false);
         if (_ticker is not null) await _ticker.DisposeAsync().ConfigureAwait(false);
-        foreach (var counter in _counters.Values) counter.Flush();
-        foreach (var frames in _framePools) frames.Dispose();
+        foreach (var lane in _lanes) lane.Counter.Flush();
+        _records.Writer.TryComplete();
+        await _store.ConfigureAwait(false);
+        foreach (var lane in _lanes) lane.Frames.Dispose();
         _restart.Dispose();
+    }
+
+    /// <summary>One camera's own parts: what its reader is rebuilt from on a restart, and its counter.</summary>
+    private sealed class CameraLane(CameraOptions camera, CameraUri uri, FramePool frames, FrameGate gate, MediaTimeline timeline, CameraCounter counter)
+    {
+        public CameraOptions Camera { get; set; } = camera;
+        public CameraUri Uri { get; set; } = uri;
+        public FramePool Frames { get; } = frames;
+        public FrameGate Gate { get; } = gate;
+        public MediaTimeline Timeline { get; } = timeline;
+        public CameraCounter Counter { get; } = counter;
+
+        // Swapped by a restart while status is read from other threads.
+        private volatile CameraReader? _reader;
+        public CameraReader Reader
+        {
+            get => _reader!;
+            set => _reader = value;
+        }
     }
 }

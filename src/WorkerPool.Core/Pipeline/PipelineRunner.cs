@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using WorkerPool.Capture;
 using WorkerPool.Config;
@@ -55,7 +54,7 @@ internal sealed class PipelineRunner(DeviceConfig config, PipelineSetup setup, T
             {
                 // Scoped: a new pool only when workers or the model changed; counting, tracker and threshold
                 // settings go to the counters and workers in place; a camera whose source changed restarts alone.
-                if (Json(current.Pool) != Json(next.Pool) || current.Model.Manifest != next.Model.Manifest || current.Model.Path != next.Model.Path)
+                if (!ConfigEquality.SamePool(current.Pool, next.Pool) || current.Model.Manifest != next.Model.Manifest || current.Model.Path != next.Model.Path)
                 {
                     await _pipeline.ReplacePoolAsync(next.Pool, Detectors(next)).ConfigureAwait(false);
                 }
@@ -63,7 +62,7 @@ internal sealed class PipelineRunner(DeviceConfig config, PipelineSetup setup, T
                 foreach (var (camera, uri) in CamerasFor(next))
                 {
                     _pipeline.Counters[camera.Id].Reconfigure(camera, next.Counting, next.Tracker);
-                    if (Json(SourceOf(before[camera.Id])) != Json(SourceOf(camera)))
+                    if (!ConfigEquality.SameSource(before[camera.Id], camera))
                         await _pipeline.RestartCameraAsync(camera.Id, camera, uri).ConfigureAwait(false);
                 }
                 if (_thresholds is not null)
@@ -125,22 +124,17 @@ internal sealed class PipelineRunner(DeviceConfig config, PipelineSetup setup, T
         return factory;
     }
 
-    private CountingPipeline Build(DeviceConfig c)
-    {
-        var pipeline = new CountingPipeline(c, CamerasFor(c), Detectors(c), setup.Sources, setup.Sink, setup.Mode, time, loggers);
-        if (setup.Observer is { } observer)
-            foreach (var counter in pipeline.Counters.Values) counter.Observer = observer;
-        return pipeline;
-    }
+    private CountingPipeline Build(DeviceConfig c) =>
+        new(c, CamerasFor(c), Detectors(c), setup.Sources, setup.Sink, setup.Mode, time, loggers, setup.Observer);
 
     /// <summary>Sections read at start only, with the error for each that changed.</summary>
     private static List<ConfigError> StartOnlyChanges(DeviceConfig current, DeviceConfig next)
     {
         var refused = new List<ConfigError>();
         const string AtStart = "is read at start only: change it in the device-config file and restart";
-        if (Json(current.Outbox) != Json(next.Outbox)) refused.Add(new("config.outbox", AtStart));
-        if (Json(current.Mqtt) != Json(next.Mqtt)) refused.Add(new("config.mqtt", AtStart));
-        if (Json(current.StatusLed) != Json(next.StatusLed)) refused.Add(new("config.statusLed", AtStart));
+        if (!ConfigEquality.SameOutbox(current.Outbox, next.Outbox)) refused.Add(new("config.outbox", AtStart));
+        if (!ConfigEquality.SameMqtt(current.Mqtt, next.Mqtt)) refused.Add(new("config.mqtt", AtStart));
+        if (!ConfigEquality.SameStatusLed(current.StatusLed, next.StatusLed)) refused.Add(new("config.statusLed", AtStart));
         if (current.Health.File != next.Health.File) refused.Add(new("config.health.file", AtStart));
         return refused;
     }
@@ -151,16 +145,6 @@ internal sealed class PipelineRunner(DeviceConfig config, PipelineSetup setup, T
         static string[] Ids(DeviceConfig c) => [.. c.Cameras.Where(x => x.Enabled).Select(x => x.Id)];
         return Ids(a).SequenceEqual(Ids(b)) && a.Pool.QueuePerCamera == b.Pool.QueuePerCamera && a.DeviceId == b.DeviceId;
     }
-
-    /// <summary>A camera's source settings: everything but its lines and zones.</summary>
-    private static CameraOptions SourceOf(CameraOptions camera) => new()
-    {
-        Id = camera.Id, Url = camera.Url, Enabled = camera.Enabled, Loop = camera.Loop, Fps = camera.Fps,
-        Width = camera.Width, Height = camera.Height, StallTimeoutSeconds = camera.StallTimeoutSeconds,
-    };
-
-    private static string Json<T>(T value) where T : class =>
-        JsonSerializer.Serialize(value, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)ConfigJsonContext.Default.GetTypeInfo(typeof(T))!);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);

@@ -1,29 +1,36 @@
-using WorkerPool.Inference;
+using System.Diagnostics.CodeAnalysis;
 
 namespace WorkerPool.Tracking;
 
 /// <summary>
-/// Puts one camera's results back in admission order: the pool's workers finish frames out of order, the
-/// tracker needs them in sequence. Every admitted frame produces exactly one result, so the buffer never waits
-/// for a frame that will not come.
+/// Puts one camera's answers back in admission order: the pool's workers finish frames out of order, the
+/// tracker needs them in sequence. Every admitted frame produces exactly one answer, so the buffer never waits
+/// for a frame that will not come. The caller adds what arrives and takes what is in order; the buffer calls
+/// nothing (not thread-safe: its camera's counter holds it under its lock).
 /// </summary>
-public sealed class ReorderBuffer
+/// <typeparam name="T">What is buffered.</typeparam>
+public sealed class ReorderBuffer<T>
 {
-    private readonly Dictionary<long, InferenceResult> _waiting = new(16);
+    private readonly Dictionary<long, T> _waiting = new(16);
     private long _next;
 
-    /// <summary>Results held because an earlier one has not arrived.</summary>
+    /// <summary>Items held because an earlier one has not arrived.</summary>
     public int Waiting => _waiting.Count;
 
-    /// <summary>Accepts a result and hands every result that is now in order to <paramref name="emit"/>.</summary>
-    public void Push(InferenceResult result, Action<InferenceResult> emit)
+    /// <summary>The admission number the buffer hands out next.</summary>
+    public long Next => _next;
+
+    /// <summary>
+    /// Holds the item of admission number <paramref name="admit"/>. False for a duplicate (that number was already
+    /// taken, or is waiting): the buffer did not take it, and the caller still owns it.
+    /// </summary>
+    public bool TryAdd(long admit, T item) => admit >= _next && _waiting.TryAdd(admit, item);
+
+    /// <summary>Takes the next item in admission order, if it has arrived; call until false after each add.</summary>
+    public bool TryTakeNext([MaybeNullWhen(false)] out T item)
     {
-        if (result.Admit < _next) { result.Return(); return; } // a duplicate: already emitted
-        _waiting[result.Admit] = result;
-        while (_waiting.Remove(_next, out var ready))
-        {
-            _next++;
-            emit(ready);
-        }
+        if (!_waiting.Remove(_next, out item)) return false;
+        _next++;
+        return true;
     }
 }

@@ -52,17 +52,17 @@ public class WindowAggregatorTests
     public void Tick_ClockPassesWindowEndWithoutFrames_StillReportsTheWindow()
     {
         var time = new FakeTimeProvider(T0);
-        var records = new List<CountRecord>();
+        var records = new StoredRecords();
         var camera = new CameraOptions { Id = "cam", Url = "x.avi", Lines = [new LineOptions { Id = "l", From = [0, 0], To = [1, 1] }] };
-        var counter = new CameraCounter("dev", camera, new TrackerOptions(), new CountingOptions { WindowSeconds = 10 }, records.Add);
+        var counter = new CameraCounter("dev", camera, new TrackerOptions(), new CountingOptions { WindowSeconds = 10 }, records.Writer);
 
         counter.Tick(time.GetUtcNow(), TimeSpan.FromSeconds(2));
         time.Advance(TimeSpan.FromSeconds(4)); // 10:00:11, still within grace of the 10:00:00 window's end
         counter.Tick(time.GetUtcNow(), TimeSpan.FromSeconds(2));
-        Assert.Empty(records);
+        Assert.Empty(records.All);
         time.Advance(TimeSpan.FromSeconds(2)); // 10:00:13
         counter.Tick(time.GetUtcNow(), TimeSpan.FromSeconds(2));
-        var record = Assert.Single(records);
+        var record = Assert.Single(records.All);
         Assert.Equal(0, record.FramesProcessed);
         Assert.Equal(new LineCount(0, 0), record.Lines["l"]);
     }
@@ -73,27 +73,27 @@ public class WindowAggregatorTests
     [Fact]
     public void Reconfigure_LineMovedUnderTheSameId_KeepsTheOpenWindow()
     {
-        var records = new List<CountRecord>();
-        var counter = new CameraCounter("dev", CameraWithLine("door", 0.5), new TrackerOptions(), new CountingOptions(), records.Add);
+        var records = new StoredRecords();
+        var counter = new CameraCounter("dev", CameraWithLine("door", 0.5), new TrackerOptions(), new CountingOptions(), records.Writer);
         counter.Tick(T0, TimeSpan.FromSeconds(2));
         counter.Reconfigure(CameraWithLine("door", 0.3), new CountingOptions());
-        Assert.Empty(records);
+        Assert.Empty(records.All);
         counter.Flush();
         Assert.Equal(0.3, counter.Lines[0].From.X);
-        Assert.True(Assert.Single(records).Lines.ContainsKey("door"));
+        Assert.True(Assert.Single(records.All).Lines.ContainsKey("door"));
     }
 
     [Fact]
     public void Reconfigure_NewLineIds_StoresTheOpenWindowFirstThenCountsTheNewLines()
     {
-        var records = new List<CountRecord>();
-        var counter = new CameraCounter("dev", CameraWithLine("door", 0.5), new TrackerOptions(), new CountingOptions(), records.Add);
+        var records = new StoredRecords();
+        var counter = new CameraCounter("dev", CameraWithLine("door", 0.5), new TrackerOptions(), new CountingOptions(), records.Writer);
         counter.Tick(T0, TimeSpan.FromSeconds(2));
         counter.Reconfigure(CameraWithLine("gate", 0.5), new CountingOptions { WindowSeconds = 30 });
-        Assert.Equal(["door"], Assert.Single(records).Lines.Keys);
+        Assert.Equal(["door"], Assert.Single(records.All).Lines.Keys);
         counter.Tick(T0.AddSeconds(1), TimeSpan.FromSeconds(2));
         counter.Flush();
-        Assert.Equal(["gate"], records[1].Lines.Keys);
-        Assert.Equal(TimeSpan.FromSeconds(30), records[1].WindowEnd - records[1].WindowStart);
+        Assert.Equal(["gate"], records.All[1].Lines.Keys);
+        Assert.Equal(TimeSpan.FromSeconds(30), records.All[1].WindowEnd - records.All[1].WindowStart);
     }
 }

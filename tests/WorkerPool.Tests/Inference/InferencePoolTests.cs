@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenCvSharp;
 using WorkerPool.Capture;
@@ -11,7 +12,16 @@ namespace WorkerPool.Tests.Inference;
 public sealed class InferencePoolTests : IDisposable
 {
     private readonly FramePool _frames = new("cam", 64);
-    private readonly BlockingCollection<InferenceResult> _results = [];
+    private readonly Channel<InferenceResult> _results = Channel.CreateUnbounded<InferenceResult>();
+    private readonly Channel<DroppedFrame> _dropped = Channel.CreateUnbounded<DroppedFrame>();
+
+    /// <summary>The pool's next answer, or null when none comes in time.</summary>
+    private async Task<InferenceResult?> NextResult(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try { return await _results.Reader.ReadAsync(cancel.Token); }
+        catch (OperationCanceledException) { return null; }
+    }
 
     private Frame NewFrame(long admit)
     {
@@ -28,7 +38,7 @@ public sealed class InferencePoolTests : IDisposable
             Workers = cores.Length == 0 ? [new WorkerOptions()] : cores.Select(c => new WorkerOptions { Cores = [.. c] }).ToList(),
             InferenceTimeoutMs = timeoutMs,
         };
-        return new InferencePool(options, factory, queue, _results.Add, TimeProvider.System, NullLogger.Instance);
+        return new InferencePool(options, factory, queue, _results.Writer, TimeProvider.System, NullLogger.Instance);
     }
 
 
@@ -38,12 +48,13 @@ public sealed class InferencePoolTests : IDisposable
         if (!OperatingSystem.IsLinux()) return;
         int core = ThreadAffinity.AllowedCores().Max;
         var factory = new FakeFactory(() => new FakeDetector());
-        var queue = new FrameQueue(4, dropOldest: false, f => f.Release());
+        var queue = new FrameQueue(4, dropOldest: false, _dropped.Writer);
         await using var pool = NewPool(queue, factory, cores: [core]);
         pool.Start(TimeSpan.FromSeconds(10));
 
         queue.Enqueue(NewFrame(0));
-        Assert.True(_results.TryTake(out var r, TimeSpan.FromSeconds(10)));
+        var r = await NextResult(TimeSpan.FromSeconds(10));
+        Assert.NotNull(r);
 
         Assert.Equal(FrameOutcome.Processed, r.Outcome);
         // Read from /proc/thread-self/status inside Detect, on the worker's own thread.
@@ -56,7 +67,7 @@ public sealed class InferencePoolTests : IDisposable
     {
         int created = 0;
         var factory = new FakeFactory(() => new FakeDetector { ThrowOnCall = Interlocked.Increment(ref created) == 1 ? 2 : -1 });
-        var queue = new FrameQueue(8, dropOldest: false, f => f.Release());
+        var queue = new FrameQueue(8, dropOldest: false, _dropped.Writer);
         await using var pool = NewPool(queue, factory);
         pool.Start(TimeSpan.FromSeconds(10));
 
@@ -64,7 +75,8 @@ public sealed class InferencePoolTests : IDisposable
         var outcomes = new List<(long, FrameOutcome)>();
         for (int i = 0; i < 5; i++)
         {
-            Assert.True(_results.TryTake(out var r, TimeSpan.FromSeconds(20)));
+            var r = await NextResult(TimeSpan.FromSeconds(20));
+            Assert.NotNull(r);
             outcomes.Add((r.Admit, r.Outcome));
         }
 
@@ -81,21 +93,23 @@ public sealed class InferencePoolTests : IDisposable
         using var release = new ManualResetEventSlim();
         int created = 0;
         var factory = new FakeFactory(() => new FakeDetector { HangOnCall = Interlocked.Increment(ref created) == 1 ? 1 : -1, Hang = release });
-        var queue = new FrameQueue(8, dropOldest: false, f => f.Release());
+        var queue = new FrameQueue(8, dropOldest: false, _dropped.Writer);
         await using var pool = NewPool(queue, factory, timeoutMs: 300);
         pool.Start(TimeSpan.FromSeconds(10));
 
         queue.Enqueue(NewFrame(0));
-        Assert.True(_results.TryTake(out var first, TimeSpan.FromSeconds(20)));
+        var first = await NextResult(TimeSpan.FromSeconds(20));
+        Assert.NotNull(first);
         queue.Enqueue(NewFrame(1));
-        Assert.True(_results.TryTake(out var second, TimeSpan.FromSeconds(20)));
+        var second = await NextResult(TimeSpan.FromSeconds(20));
+        Assert.NotNull(second);
 
         Assert.Equal((0L, FrameOutcome.Failed), (first.Admit, first.Outcome));
         Assert.Equal((1L, FrameOutcome.Processed), (second.Admit, second.Outcome));
         Assert.Equal(1, Assert.Single(pool.Status()).Metrics.Replacements);
         release.Set(); // let the abandoned thread finish; its late answer must not appear
         await Task.Delay(200);
-        Assert.Empty(_results);
+        Assert.False(_results.Reader.TryRead(out _));
     }
 
     [Fact]
@@ -105,14 +119,15 @@ public sealed class InferencePoolTests : IDisposable
         using var frames = new FramePool("cam", 3);
         int created = 0;
         var factory = new FakeFactory(() => new FakeDetector { HangOnCall = Interlocked.Increment(ref created) == 1 ? 1 : -1, Hang = never, IgnoreAbort = true });
-        var queue = new FrameQueue(8, dropOldest: false, f => f.Release());
+        var queue = new FrameQueue(8, dropOldest: false, _dropped.Writer);
         await using var pool = NewPool(queue, factory, timeoutMs: 300);
         pool.Start(TimeSpan.FromSeconds(10));
 
         var hung = frames.Rent()!;
         hung.Image.Create(48, 64, MatType.CV_8UC3);
         queue.Enqueue(hung);
-        Assert.True(_results.TryTake(out var failed, TimeSpan.FromSeconds(20)));
+        var failed = await NextResult(TimeSpan.FromSeconds(20));
+        Assert.NotNull(failed);
         Assert.Equal(FrameOutcome.Failed, failed.Outcome);
 
         // The abandoned thread still holds its frame; the camera's pool has written it off and can make all three.
@@ -126,11 +141,11 @@ public sealed class InferencePoolTests : IDisposable
     {
         using var never = new ManualResetEventSlim();
         var factory = new FakeFactory(() => new FakeDetector { HangOnCall = 1, Hang = never });
-        var queue = new FrameQueue(8, dropOldest: false, f => f.Release());
+        var queue = new FrameQueue(8, dropOldest: false, _dropped.Writer);
         await using var pool = NewPool(queue, factory, timeoutMs: 300);
         pool.Start(TimeSpan.FromSeconds(10));
         queue.Enqueue(NewFrame(0));
-        Assert.True(_results.TryTake(out _, TimeSpan.FromSeconds(20)));
+        Assert.NotNull(await NextResult(TimeSpan.FromSeconds(20)));
         Assert.True(factory.Detectors.First().Aborted); // ONNX Runtime: RunOptions.Terminate ends the run
     }
 
@@ -140,7 +155,7 @@ public sealed class InferencePoolTests : IDisposable
         using var never = new ManualResetEventSlim();
         using var entered = new ManualResetEventSlim();
         var factory = new FakeFactory(() => new FakeDetector { HangOnCall = 1, Hang = never, Entered = entered, IgnoreAbort = true });
-        var queue = new FrameQueue(8, dropOldest: false, f => f.Release());
+        var queue = new FrameQueue(8, dropOldest: false, _dropped.Writer);
         var pool = NewPool(queue, factory, timeoutMs: 500);
         pool.Start(TimeSpan.FromSeconds(10));
         queue.Enqueue(NewFrame(0));
@@ -149,7 +164,8 @@ public sealed class InferencePoolTests : IDisposable
         // A remote config swaps the pool while the worker hangs: its frame must still get its one result, or the
         // camera's reorder buffer waits for it forever.
         await pool.HandOverAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.True(_results.TryTake(out var r, TimeSpan.FromSeconds(10)), "the hung frame got no result");
+        var r = await NextResult(TimeSpan.FromSeconds(10));
+        Assert.True(r is not null, "the hung frame got no result");
         Assert.Equal((0L, FrameOutcome.Failed), (r.Admit, r.Outcome));
         await pool.DisposeAsync();
         never.Set();
@@ -161,7 +177,7 @@ public sealed class InferencePoolTests : IDisposable
         using var never = new ManualResetEventSlim();
         using var entered = new ManualResetEventSlim();
         var factory = new FakeFactory(() => new FakeDetector { HangOnCall = 1, Hang = never, Entered = entered, IgnoreAbort = true });
-        var queue = new FrameQueue(8, dropOldest: false, f => f.Release());
+        var queue = new FrameQueue(8, dropOldest: false, _dropped.Writer);
         var pool = NewPool(queue, factory, timeoutMs: 300);
         pool.Start(TimeSpan.FromSeconds(10));
         queue.Enqueue(NewFrame(0));
@@ -169,7 +185,8 @@ public sealed class InferencePoolTests : IDisposable
 
         await pool.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.True(_results.TryTake(out var r, TimeSpan.FromSeconds(10)), "the hung frame got no result");
+        var r = await NextResult(TimeSpan.FromSeconds(10));
+        Assert.True(r is not null, "the hung frame got no result");
         Assert.Equal((0L, FrameOutcome.Failed), (r.Admit, r.Outcome));
         // A replacement would load a model into a pool that is gone, and use its disposed stop token.
         Assert.Equal("replacing", pool.Status().Single().State);
@@ -180,7 +197,7 @@ public sealed class InferencePoolTests : IDisposable
     public async Task Start_DetectorCannotLoad_ThrowsClearly()
     {
         var factory = new FakeFactory(() => throw new InvalidOperationException("no such model"));
-        var queue = new FrameQueue(2, dropOldest: true, f => f.Release());
+        var queue = new FrameQueue(2, dropOldest: true, _dropped.Writer);
         await using var pool = NewPool(queue, factory);
         var ex = Assert.Throws<InvalidOperationException>(() => pool.Start(TimeSpan.FromSeconds(10)));
         Assert.Contains("no such model", ex.Message, StringComparison.Ordinal);
@@ -189,7 +206,6 @@ public sealed class InferencePoolTests : IDisposable
     public void Dispose()
     {
         _frames.Dispose();
-        _results.Dispose();
     }
 
     private sealed class FakeFactory(Func<FakeDetector> create) : IDetectorFactory

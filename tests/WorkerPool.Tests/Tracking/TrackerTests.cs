@@ -111,19 +111,29 @@ public class TrackerTests
     }
 
     [Fact]
-    public void ReorderBuffer_ResultsOutOfOrder_AreEmittedInAdmissionOrder()
+    public void ReorderBuffer_ItemsOutOfOrder_AreTakenInAdmissionOrder()
     {
-        var buffer = new ReorderBuffer();
-        var emitted = new List<long>();
-        using var pool = new WorkerPool.Capture.FramePool("c", 10);
+        var buffer = new ReorderBuffer<string>();
+        var taken = new List<string>();
         foreach (long admit in new long[] { 2, 0, 3, 1, 4 })
         {
-            var frame = pool.Rent()!;
-            frame.Admit = admit;
-            buffer.Push(InferenceResult.Rent(frame, FrameOutcome.Processed), r => emitted.Add(r.Admit));
-            frame.Release();
+            Assert.True(buffer.TryAdd(admit, "f" + admit));
+            while (buffer.TryTakeNext(out var item)) taken.Add(item);
+            if (admit == 2) Assert.Empty(taken); // 0 has not arrived: nothing is in order yet
         }
-        Assert.Equal([0L, 1, 2, 3, 4], emitted);
-        Assert.Equal(0, buffer.Waiting);
+        Assert.Equal(["f0", "f1", "f2", "f3", "f4"], taken);
+        Assert.Equal((0, 5L), (buffer.Waiting, buffer.Next));
+    }
+
+    [Fact]
+    public void ReorderBuffer_Duplicate_IsRefusedSoTheCallerKeepsIt()
+    {
+        var buffer = new ReorderBuffer<string>();
+        Assert.True(buffer.TryAdd(1, "late"));
+        Assert.False(buffer.TryAdd(1, "again")); // waiting already
+        Assert.True(buffer.TryAdd(0, "first"));
+        while (buffer.TryTakeNext(out _)) { }
+        Assert.False(buffer.TryAdd(0, "replayed")); // taken already
+        Assert.False(buffer.TryTakeNext(out _));
     }
 }
