@@ -21,6 +21,12 @@ public sealed class Topics(string prefix, string deviceId)
     /// <summary>Commands: <c>cmd/{name}</c>, MQTT 5 request/response.</summary>
     public string Commands => $"{Root}/cmd/+";
 
+    /// <summary>
+    /// A reply topic for command requests to this device: under the device's own topics, so a broker ACL that lets a
+    /// device write only below <c>{prefix}/{deviceId}/</c> still lets its answers through.
+    /// </summary>
+    public string Replies(string requester) => $"{Root}/replies/{requester}";
+
     /// <summary>The device's answer to the latest desired config (QoS 1, retained).</summary>
     public string ConfigReported => $"{Root}/config/reported";
 

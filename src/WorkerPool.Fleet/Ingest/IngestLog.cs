@@ -34,4 +34,13 @@ internal static partial class IngestLog
 
     [LoggerMessage(EventId = 209, Level = LogLevel.Warning, Message = "Subscription to {Filter} refused by the broker: {Result}")]
     public static partial void SubscribeRefused(ILogger logger, string filter, string result);
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Information, Message = "Asked for missing records on {Topic}: {Request}")]
+    public static partial void ResendRequested(ILogger logger, string topic, string request);
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Information, Message = "Resend answered on {Topic}: {Reply}")]
+    public static partial void ResendAnswered(ILogger logger, string topic, string reply);
+
+    [LoggerMessage(EventId = 212, Level = LogLevel.Warning, Message = "Asking for missing records failed; retrying next round")]
+    public static partial void GapRepairFailed(ILogger logger, Exception error);
 }

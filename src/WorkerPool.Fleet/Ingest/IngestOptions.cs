@@ -18,6 +18,15 @@ internal sealed record IngestOptions(string ClientId, string Group, string Prefi
     /// <summary>How often the completeness ledger is brought up to date.</summary>
     public TimeSpan LedgerInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How old an unexplained gap must be before its records are asked for (redeliveries fill most gaps sooner).</summary>
+    public TimeSpan GapGrace { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long after asking for a gap's records the ingest asks again.</summary>
+    public TimeSpan ResendInterval { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often due gaps are looked for.</summary>
+    public TimeSpan GapCheckInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The default client id: the host name and the group, so one instance per host needs no flag.</summary>
     public static string DefaultClientId(string group) => $"{group}-{Environment.MachineName}";
 }

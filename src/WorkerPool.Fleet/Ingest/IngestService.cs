@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
@@ -32,8 +33,11 @@ internal sealed class IngestService : IAsyncDisposable
     private readonly SemaphoreSlim _disconnected = new(0, 1);
     private long _generation, _stored, _duplicates, _rejected, _droppedQos0;
 
-    public IngestService(BrokerEndpoint broker, IngestOptions options, FleetStore store, TimeProvider time, ILoggerFactory loggers)
+    private readonly GapRepair _gaps;
+
+    public IngestService(BrokerEndpoint broker, IngestOptions options, FleetStore store, ECDsa? resendKey, TimeProvider time, ILoggerFactory loggers)
     {
+        _gaps = new GapRepair(new ResendRequests(store, options.ClientId), options, resendKey, time);
         _broker = broker;
         _options = options;
         _writer = new BatchWriter(store, options.ClientId);
@@ -77,6 +81,7 @@ internal sealed class IngestService : IAsyncDisposable
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
         var connection = KeepConnectedAsync(stop.Token);
         var ledger = RefreshLedgerAsync(stop.Token);
+        var repair = RepairGapsAsync(stop.Token);
         try
         {
             await WriteLoopAsync(token).ConfigureAwait(false);
@@ -85,7 +90,7 @@ internal sealed class IngestService : IAsyncDisposable
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(Quietly(connection), Quietly(ledger)).ConfigureAwait(false);
+            await Task.WhenAll(Quietly(connection), Quietly(ledger), Quietly(repair)).ConfigureAwait(false);
             if (_client.IsConnected)
             {
                 // Keep the session: what was not acknowledged is delivered again to the next start.
@@ -147,6 +152,8 @@ internal sealed class IngestService : IAsyncDisposable
             // subscriptions: every instance reads them (few, and idempotent to write).
             .WithTopicFilter(Topics.AllDevices(_options.Prefix, DeviceTopic.Status), MqttQualityOfServiceLevel.AtLeastOnce)
             .WithTopicFilter(Topics.AllDevices(_options.Prefix, DeviceTopic.ConfigReported), MqttQualityOfServiceLevel.AtLeastOnce)
+            // The devices' answers to this instance's resend requests.
+            .WithTopicFilter($"{_options.Prefix}/+/replies/{_gaps.Requester}", MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
         var result = await _client.SubscribeAsync(subscribe, token).ConfigureAwait(false);
         foreach (var item in result.Items)
@@ -157,6 +164,12 @@ internal sealed class IngestService : IAsyncDisposable
     private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
         var message = e.ApplicationMessage;
+        if (message.Topic.EndsWith("/replies/" + _gaps.Requester, StringComparison.Ordinal))
+        {
+            string reply = message.ConvertPayloadToString();
+            IngestLog.ResendAnswered(_logger, message.Topic, reply);
+            return;
+        }
         var inbound = InboundParser.Parse(_options.Prefix, message, _time.GetUtcNow().UtcDateTime, out string? error);
         if (inbound is null)
         {
@@ -219,6 +232,25 @@ internal sealed class IngestService : IAsyncDisposable
             await Task.Delay(_options.LedgerInterval, _time, token).ConfigureAwait(false);
             try { await _ledger.RefreshAllAsync(token).ConfigureAwait(false); }
             catch (Exception ex) when (ex is not OperationCanceledException) { IngestLog.LedgerFailed(_logger, ex); }
+        }
+    }
+
+    private async Task RepairGapsAsync(CancellationToken token)
+    {
+        while (!token.IsCancellationRequested)
+        {
+            await Task.Delay(_options.GapCheckInterval, _time, token).ConfigureAwait(false);
+            if (!_client.IsConnected) continue;
+            try
+            {
+                foreach (var command in await _gaps.DueCommandsAsync(token).ConfigureAwait(false))
+                {
+                    await _client.PublishAsync(command, token).ConfigureAwait(false);
+                    string request = command.ConvertPayloadToString();
+                    IngestLog.ResendRequested(_logger, command.Topic, request);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException) { IngestLog.GapRepairFailed(_logger, ex); }
         }
     }
 

@@ -71,7 +71,7 @@ internal static class OperatorCommands
         var desired = new JsonObject { ["version"] = version, ["config"] = JsonNode.Parse(patchDoc.RootElement.GetRawText()) };
         if (t.SigningKey is not null)
         {
-            using var key = LoadKey(t.SigningKey);
+            using var key = PemKeys.LoadPrivate(t.SigningKey);
             desired["signature"] = FleetSignature.Sign(key, FleetSignature.ConfigBytes(t.Device, version, patchDoc.RootElement));
         }
         using var client = new MqttClientFactory().CreateMqttClient();
@@ -95,14 +95,14 @@ internal static class OperatorCommands
     {
         var request = JsonNode.Parse(argsJson) as JsonObject;
         if (request is null) { await Console.Error.WriteLineAsync("--args must be a JSON object").ConfigureAwait(false); return ExitCodes.InvalidInput; }
-        string responseTopic = $"{t.Prefix}/operators/{Guid.NewGuid():N}/reply";
+        string responseTopic = new Topics(t.Prefix, t.Device).Replies("operator-" + Guid.NewGuid().ToString("N"));
         byte[] correlation = Guid.NewGuid().ToByteArray();
         if (t.SigningKey is not null)
         {
             // Signed with where the answer goes, and new every time: a captured command cannot be sent again or redirected.
             request["time"] = DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
             request["nonce"] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-            using var key = LoadKey(t.SigningKey);
+            using var key = PemKeys.LoadPrivate(t.SigningKey);
             request["signature"] = FleetSignature.Sign(key, CommandSignature.Bytes(t.Device, name, responseTopic, correlation, request));
         }
         using var client = new MqttClientFactory().CreateMqttClient();
@@ -130,13 +130,6 @@ internal static class OperatorCommands
             await Console.Error.WriteLineAsync(timeoutMessage).ConfigureAwait(false);
             return ExitCodes.Failure;
         }
-    }
-
-    private static ECDsa LoadKey(FileInfo file)
-    {
-        var key = ECDsa.Create();
-        key.ImportFromPem(File.ReadAllText(file.FullName));
-        return key;
     }
 
     private static MqttClientOptions Options(Target t) => t.Broker.Options("operator-" + Guid.NewGuid().ToString("N")[..8]).Build();
