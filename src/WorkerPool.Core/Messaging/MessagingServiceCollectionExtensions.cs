@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using WorkerPool.Diagnostics;
 
 namespace WorkerPool.Messaging;
@@ -13,7 +14,7 @@ public static class MessagingServiceCollectionExtensions
     public static IServiceCollection AddMessaging(this IServiceCollection services, bool enabled)
     {
         services.AddSingleton<SystemMetrics>();
-        services.AddSingleton<IHostClock>(LinuxHostClock.Instance);
+        services.TryAddSingleton<IHostClock>(LinuxHostClock.Instance);
         services.AddSingleton<MqttConnection>();
         services.AddSingleton<Health.IBrokerLink>(sp => sp.GetRequiredService<MqttConnection>());
         services.AddSingleton<OutboxPublisher>();

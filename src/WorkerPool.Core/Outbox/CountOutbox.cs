@@ -40,6 +40,12 @@ public sealed class CountOutbox : IDisposable
     private double? _oldestAge;
     private OutboxEntry? _lastStored;
 
+    /// <summary>The service's outbox, at the config's path.</summary>
+    public CountOutbox(DeviceConfig config, TimeProvider time, ILoggerFactory loggers, IHostClock clock)
+        : this(config.ResolvePath(config.Outbox.Path), config.Outbox, time, loggers.CreateLogger(LogCategories.Outbox), clock)
+    {
+    }
+
     private CountOutbox(string path, OutboxOptions options, TimeProvider time, ILogger logger, IHostClock clock)
     {
         _logger = logger;

@@ -1,7 +1,7 @@
-using WorkerPool.Counting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using WorkerPool.Config;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using WorkerPool.Counting;
+using WorkerPool.Diagnostics;
 
 namespace WorkerPool.Outbox;
 
@@ -11,11 +11,8 @@ public static class OutboxServiceCollectionExtensions
     /// <summary>The outbox at the config's path (opened, or quarantined and recreated when damaged), and the pipeline's sink into it.</summary>
     public static IServiceCollection AddOutbox(this IServiceCollection services)
     {
-        services.AddSingleton(sp =>
-        {
-            var config = sp.GetRequiredService<DeviceConfig>();
-            return CountOutbox.Open(config.ResolvePath(config.Outbox.Path), config.Outbox, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger(Diagnostics.LogCategories.Outbox));
-        });
+        services.TryAddSingleton<IHostClock>(LinuxHostClock.Instance);
+        services.AddSingleton<CountOutbox>();
         services.AddSingleton<ICountSink, OutboxCountSink>();
         return services;
     }
