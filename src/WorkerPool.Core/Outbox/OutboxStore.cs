@@ -224,7 +224,7 @@ internal sealed class OutboxStore : IDisposable
             throw;
         }
         for (int i = 0; i < take; i++) _acknowledged.Remove(batch[i]["_id"].AsInt64);
-        return new DroppedBatch(take - delivered, More: take == batch.Count);
+        return new DroppedBatch(take - delivered, More: take == batch.Count && Count > 0);
     }
 
     private void TryRollback()
