@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
 using WorkerPool.Contracts;
-using WorkerPool.Diagnostics;
 
 namespace WorkerPool.Tests.Outbox;
 
@@ -25,12 +24,4 @@ internal sealed class OutboxTestFiles : IDisposable
     {
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
     }
-}
-
-/// <summary>A host clock the test sets.</summary>
-internal sealed class FixedHostClock(bool synchronized = true, string bootId = "boot") : IHostClock
-{
-    public bool Synchronized { get; set; } = synchronized;
-
-    public string BootId { get; } = bootId;
 }
