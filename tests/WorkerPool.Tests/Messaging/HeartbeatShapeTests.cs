@@ -1,9 +1,12 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using WorkerPool.Capture;
+using WorkerPool.Commands;
 using WorkerPool.Config;
+using WorkerPool.Config.Validation;
+using WorkerPool.Control;
 using WorkerPool.Contracts;
 using WorkerPool.Counting;
 using WorkerPool.Diagnostics;
@@ -12,6 +15,8 @@ using WorkerPool.Inference;
 using WorkerPool.Messaging;
 using WorkerPool.Outbox;
 using WorkerPool.Pipeline;
+using WorkerPool.RemoteConfig;
+using WorkerPool.Tests.Control;
 using WorkerPool.Tests.Outbox;
 
 namespace WorkerPool.Tests.Messaging;
@@ -19,6 +24,7 @@ namespace WorkerPool.Tests.Messaging;
 /// <summary>
 /// The heartbeat's JSON, property by property and in order, for a device in a known state: fleet dashboards and
 /// docs/schemas/heartbeat.schema.json read it, so its shape must not change when the code that assembles it does.
+/// Assembled through the host's own wiring, so a feature whose section is not registered fails here too.
 /// </summary>
 public sealed partial class HeartbeatShapeTests : IAsyncDisposable
 {
@@ -41,22 +47,32 @@ public sealed partial class HeartbeatShapeTests : IAsyncDisposable
 
     private readonly OutboxTestFiles _files = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
-    private readonly DeviceConfig _config;
-    private readonly FakeDeviceControl _control;
-    private readonly SystemMetrics _system;
-    private readonly CountOutbox _outbox;
-    private readonly MqttConnection _connection;
-    private readonly OutboxPublisher _publisher;
-    private readonly HealthMonitor _health;
-    private readonly ThermalGovernor _thermal;
-    private readonly FixedHostClock _clock = new(synchronized: false);
+    private readonly ServiceProvider _services;
 
+    /// <summary>The device as <c>run</c> wires it, every feature's <c>Add…()</c> in the host's order, with the host's readings faked.</summary>
     public HeartbeatShapeTests()
     {
-        _config = new DeviceConfig { DeviceId = "dev-1", Security = new SecurityOptions { FleetPublicKey = "-----BEGIN PUBLIC KEY-----" } };
-        _config.Outbox.Path = _files.DbPath;
-        _config.Thermal.ThrottleCelsius = 80;
-        _control = new FakeDeviceControl(_config)
+        var config = new DeviceConfig { DeviceId = "dev-1", Security = new SecurityOptions { FleetPublicKey = "-----BEGIN PUBLIC KEY-----" } };
+        config.Outbox.Path = _files.DbPath;
+        config.Thermal.ThrottleCelsius = 80;
+        string thermal = Path.Combine(_files.Dir, "thermal"), proc = Path.Combine(_files.Dir, "proc");
+        FakeThermalZones.Write(thermal, "thermal_zone0", "cpu-thermal", 51.5);
+        Directory.CreateDirectory(proc);
+        File.WriteAllText(Path.Combine(proc, "loadavg"), "0.42 0.30 0.20 1/100 1234\n");
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton<TimeProvider>(_time)
+            .AddSingleton(new BuildInfo("1.2.3", "1.2.3+test"))
+            .AddSingleton<IHostClock>(new FixedHostClock(synchronized: false))
+            .AddDeviceConfig(config)
+            .AddOutbox()
+            .AddMessaging(enabled: false)
+            .AddRemoteConfig(new DesiredConfigProcessor(config, Path.Combine(_files.Dir, "remote-config.json"), config.Mqtt.MaxPayloadBytes))
+            .AddCommands()
+            .AddDeviceControl()
+            .AddHealth();
+        // What the machine would say: a pipeline in a known state, a fake /proc and /sys, a fixed config version.
+        services.AddSingleton<IDeviceControl>(new FakeDeviceControl(config)
         {
             Current = new PipelineStatus(true, false,
             [
@@ -67,37 +83,44 @@ public sealed partial class HeartbeatShapeTests : IAsyncDisposable
                 new WorkerStatus(0, "cuda", "cpu", "no CUDA provider", "0-1", "0-1", "running", new WorkerSnapshot(10, 1, 2, 0.12345, 12.346, 20.554)),
                 new WorkerStatus(1, "cpu", "cpu", null, "2-3", null, "idle", new WorkerSnapshot(0, 0, 0, 0, 0, 0)),
             ], 3),
-        };
-        string thermal = Path.Combine(_files.Dir, "thermal"), proc = Path.Combine(_files.Dir, "proc");
-        FakeThermalZones.Write(thermal, "thermal_zone0", "cpu-thermal", 51.5);
-        Directory.CreateDirectory(proc);
-        File.WriteAllText(Path.Combine(proc, "loadavg"), "0.42 0.30 0.20 1/100 1234\n");
-        _system = new SystemMetrics(thermal, proc);
-        _outbox = CountOutbox.Open(_files.DbPath, _config.Outbox, _time, NullLogger.Instance, _clock);
-        _outbox.Append(new CountRecord { DeviceId = "dev-1", CameraId = "door" });
-        _connection = new MqttConnection(_config.Mqtt, _config.DeviceId, "1.2.3", _time, NullLogger.Instance);
-        _publisher = new OutboxPublisher(_outbox, _connection, 10, _time, NullLogger.Instance);
-        _health = new HealthMonitor(() => _config.Health, _time);
-        _thermal = new ThermalGovernor(() => _config.Thermal, _time, NullLogger.Instance);
-        _thermal.Step(_system.Temperatures());
+        });
+        services.AddSingleton(new SystemMetrics(thermal, proc));
+        services.AddSingleton<IConfigVersion>(new FixedConfigVersion("4:abcdef012345"));
+        _services = services.BuildServiceProvider();
+
+        _ = _services.GetRequiredService<MqttConnection>(); // boots now: uptime counts from here
+        _services.GetRequiredService<CountOutbox>().Append(new CountRecord { DeviceId = "dev-1", CameraId = "door" });
+        _services.GetRequiredService<ThermalGovernor>().Step(_services.GetRequiredService<SystemMetrics>().Temperatures());
         _time.Advance(TimeSpan.FromSeconds(3));
     }
-
-    private HeartbeatPayload Build() =>
-        new HeartbeatPublisher(_config, _connection, _outbox, _publisher, _control, _system, "1.2.3", () => "4:abcdef012345", _time, NullLogger.Instance,
-            _health, _thermal, _clock).Build();
 
     [Fact]
     public void Heartbeat_ForAKnownDevice_SerializesToTheDocumentedShape()
     {
-        string json = JsonSerializer.Serialize(Build(), ContractJsonContext.Default.HeartbeatPayload);
+        var heartbeat = _services.GetRequiredService<HeartbeatAssembler>().Assemble();
 
+        AssertShape(JsonSerializer.Serialize(heartbeat, ContractJsonContext.Default.HeartbeatPayload));
+    }
+
+    [Fact]
+    public async Task GetStats_AnswersWithTheSameHeartbeat()
+    {
+        var handler = _services.GetServices<ICommandHandler>().Single(h => h.Name == "get-stats");
+
+        var answer = await handler.RunAsync([]);
+
+        // The same text once JSON escaping is set aside (the command answer escapes '+' in times).
+        AssertShape(answer!.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+    }
+
+    private void AssertShape(string json)
+    {
         // Host figures vary by machine: each is checked to be a number, then compared by name and place.
         var system = JsonDocument.Parse(json).RootElement.GetProperty("system");
         Assert.Equal(Environment.ProcessorCount, system.GetProperty("cpuCount").GetInt32());
         Assert.True(system.GetProperty("processRssBytes").GetInt64() > 0);
         Assert.Equal(JsonValueKind.Number, system.GetProperty("diskFreeBytes").ValueKind);
-        long bytes = _outbox.Stats().Bytes;
+        long bytes = _services.GetRequiredService<CountOutbox>().Stats().Bytes;
         string normalized = HostFigures().Replace(json, m => $"\"{m.Groups[1].Value}\":{Placeholder(m.Groups[1].Value)}");
         Assert.Equal(Expected.Replace("BYTES", bytes.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal), normalized);
     }
@@ -114,9 +137,12 @@ public sealed partial class HeartbeatShapeTests : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _publisher.Dispose();
-        await _connection.DisposeAsync();
-        _outbox.Dispose();
+        await _services.DisposeAsync();
         _files.Dispose();
+    }
+
+    private sealed class FixedConfigVersion(string version) : IConfigVersion
+    {
+        public string ConfigVersion => version;
     }
 }

@@ -3,7 +3,7 @@ using WorkerPool.Contracts;
 using WorkerPool.Control;
 using WorkerPool.Pipeline;
 
-namespace WorkerPool.Tests.Messaging;
+namespace WorkerPool.Tests.Control;
 
 /// <summary>A control surface that answers status with what the test sets, and takes no changes.</summary>
 internal sealed class FakeDeviceControl(DeviceConfig config) : IDeviceControl
