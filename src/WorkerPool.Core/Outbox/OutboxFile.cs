@@ -2,7 +2,10 @@ using LiteDB;
 
 namespace WorkerPool.Outbox;
 
-/// <summary>The outbox's file: opening it, telling damage from other failures, and moving a damaged one aside.</summary>
+/// <summary>
+/// The outbox's file and its quarantine: opening it, telling damage and storage failures from other errors, and
+/// moving a damaged file aside.
+/// </summary>
 internal static class OutboxFile
 {
     /// <summary>Opens the database and touches every collection: LiteDB reports a damaged file on first use, not on open.</summary>
@@ -45,4 +48,11 @@ internal static class OutboxFile
         if (File.Exists(log)) File.Move(log, LogFileOf(aside), overwrite: true);
         return aside;
     }
+
+    /// <summary>
+    /// What a failing store throws: I/O errors (ENOSPC, EIO), LiteDB's own, and the disposed streams LiteDB leaves
+    /// behind after one of those. Anything else is a bug and is not hidden.
+    /// </summary>
+    public static bool IsStorageFailure(Exception ex) =>
+        ex is IOException or LiteException or UnauthorizedAccessException or ObjectDisposedException;
 }

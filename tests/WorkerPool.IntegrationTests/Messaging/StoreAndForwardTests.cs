@@ -108,8 +108,19 @@ public sealed class StoreAndForwardTests : IAsyncLifetime
         config.Outbox.Path = _dir.File("outbox.db");
         var control = new WorkerPool.Control.DeviceControl(Microsoft.Extensions.Options.Options.Create(config), new WorkerPool.Counting.NullCountSink(),
             TimeProvider.System, NullLoggerFactory.Instance); // not started: no cameras to report
-        var heartbeat = new HeartbeatPublisher(config, _connection, _outbox, _publisher, control, new WorkerPool.Diagnostics.SystemMetrics(),
-            "test", () => "cfg", TimeProvider.System, _log);
+        var time = TimeProvider.System;
+        // Every section the host registers, over this test's connection, outbox and publisher.
+        var heartbeat = new HeartbeatPublisher(_connection, new HeartbeatAssembler(
+        [
+            new MessagingHeartbeatSection(config, new WorkerPool.Diagnostics.BuildInfo("test", "test"), _connection, _publisher),
+            new WorkerPool.RemoteConfig.RemoteConfigHeartbeatSection(new FixedConfigVersion("cfg"), config),
+            new SystemHeartbeatSection(new WorkerPool.Diagnostics.SystemMetrics(), config),
+            new WorkerPool.Control.PipelineHeartbeatSection(control),
+            new OutboxHeartbeatSection(_outbox),
+            new WorkerPool.Health.HealthHeartbeatSection(new WorkerPool.Health.HealthMonitor(control, time)),
+            new WorkerPool.Health.ThermalHeartbeatSection(new WorkerPool.Health.ThermalGovernor(control, time, NullLoggerFactory.Instance), control),
+            new ClockHeartbeatSection(WorkerPool.Diagnostics.LinuxHostClock.Instance),
+        ], time), TimeSpan.FromSeconds(config.Mqtt.HeartbeatSeconds), time, _log);
         await using var probe = new MqttProbe();
         await probe.ConnectAsync(_broker.Port, "workerpool/dev-1/heartbeat");
         StartDevice();
@@ -146,5 +157,10 @@ public sealed class StoreAndForwardTests : IAsyncLifetime
         _broker.Dispose();
         _dir.Dispose();
         _stop.Dispose();
+    }
+
+    private sealed class FixedConfigVersion(string version) : IConfigVersion
+    {
+        public string ConfigVersion => version;
     }
 }

@@ -6,12 +6,12 @@ using WorkerPool.Messaging;
 namespace WorkerPool.Commands.Handlers;
 
 /// <summary><c>get-stats</c>: the heartbeat, now.</summary>
-public sealed class GetStatsCommand(HeartbeatPublisher heartbeat) : ICommandHandler
+public sealed class GetStatsCommand(HeartbeatAssembler heartbeat) : ICommandHandler
 {
     /// <inheritdoc />
     public string Name => "get-stats";
 
     /// <inheritdoc />
     public Task<JsonNode?> RunAsync(JsonObject request) =>
-        Task.FromResult(JsonSerializer.SerializeToNode(heartbeat.Build(), ContractJsonContext.Default.HeartbeatPayload));
+        Task.FromResult(JsonSerializer.SerializeToNode(heartbeat.Assemble(), ContractJsonContext.Default.HeartbeatPayload));
 }

@@ -1,0 +1,23 @@
+using WorkerPool.Config;
+using WorkerPool.Diagnostics;
+
+namespace WorkerPool.Outbox;
+
+/// <summary>
+/// Refuses a write while free space is below <see cref="OutboxOptions.MinFreeBytes"/>. Every write asks it first
+/// (appends, deletes, retention): LiteDB 5 that meets ENOSPC leaves its streams disposed, or waits forever on its
+/// log writer, so it must never get there.
+/// </summary>
+internal sealed class FreeSpaceGuard(string path, OutboxOptions options)
+{
+    /// <summary>Tests only: runs before each check, to stand in for a store that stops answering.</summary>
+    public Action? BeforeWrite { get; set; }
+
+    /// <summary>Throws <see cref="DiskAlmostFullException"/> when there is not room to write.</summary>
+    public void EnsureRoom()
+    {
+        BeforeWrite?.Invoke();
+        if (SystemMetrics.DiskFree(path) is { } free && free < options.MinFreeBytes)
+            throw new DiskAlmostFullException($"disk almost full: {free} bytes free for {path} (outbox.minFreeBytes is {options.MinFreeBytes})");
+    }
+}
