@@ -10,15 +10,19 @@ profile="${1:-runtime}"
 packages=(ffmpeg)
 if [ "$(dpkg --print-architecture)" = amd64 ]; then packages+=(libgtk-3-0 libatomic1); fi
 if [ "$profile" = demo ] || [ "$profile" = test ]; then
-  # A local broker for the demo and the MQTT tests (started by them on loopback, never as a system service).
-  packages+=(mosquitto mosquitto-clients openssl)
+  # A local broker for the demo and the MQTT tests (started by them on loopback, never as a system service), and the
+  # fleet side's database (the demo starts its own cluster).
+  packages+=(mosquitto mosquitto-clients openssl postgresql)
+  # The fleet dashboard's front end is bundled from npm at build time.
+  command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 if [ "$profile" = test ]; then
   # A real RTSP server on loopback for the camera tests (GStreamer's RTSP server driven from Python).
   packages+=(python3 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
              gstreamer1.0-plugins-ugly gstreamer1.0-libav)
-  # The fleet tests: a throwaway PostgreSQL cluster (initdb on a free loopback port; the system service is not used).
-  packages+=(postgresql)
+  # The fleet tests: a throwaway PostgreSQL cluster (initdb on a free loopback port; the system service is not used),
+  # Chromium for the dashboard page and Prometheus scraping its /metrics.
+  packages+=(chromium prometheus)
   # The deploy tests: shellcheck for the scripts, systemd-analyze for the unit, qemu to run the ARM64 build here.
   packages+=(shellcheck systemd qemu-user-static)
 fi

@@ -2,13 +2,14 @@ using System.CommandLine;
 using WorkerPool.Fleet.Ingest;
 using WorkerPool.Fleet.Operator;
 using WorkerPool.Fleet.Report;
+using WorkerPool.Fleet.Serve;
 using WorkerPool.Fleet.Simulate;
 
 namespace WorkerPool.Fleet;
 
 /// <summary>
 /// <c>workerpool-fleet</c>'s verbs: the operator tools (<c>keygen</c>, <c>config</c>, <c>cmd</c>), <c>ingest</c>,
-/// <c>report</c> and <c>simulate</c>.
+/// <c>report</c>, <c>serve</c> and <c>simulate</c>.
 /// </summary>
 internal static class Cli
 {
@@ -19,6 +20,7 @@ internal static class Cli
         foreach (var c in OperatorCommands.Build()) root.Subcommands.Add(c);
         root.Subcommands.Add(IngestCommand.Build(Database()));
         root.Subcommands.Add(ReportCommand.Build(Database()));
+        root.Subcommands.Add(ServeCommand.Build(Database()));
         root.Subcommands.Add(SimulateCommand.Build());
         return root;
     }

@@ -31,10 +31,11 @@ internal static class SimulateCommand
         var seed = new Option<int>("--seed") { Description = "Seed: the same seed sends the same records", DefaultValueFactory = _ => 1 };
         var devicePrefix = new Option<string>("--device-prefix") { Description = "Device ids are PREFIX-00000, PREFIX-00001, …", DefaultValueFactory = _ => "sim" };
         var fast = new Option<bool>("--fast") { Description = "Publish every window at once instead of at each window's close" };
+        var linger = new Option<int>("--linger-seconds") { Description = "Stay connected (online, heartbeating) this long after the last window", DefaultValueFactory = _ => 0 };
         var start = new Option<string?>("--start") { Description = "First window start (ISO 8601, UTC); default: now, rounded down to the window" };
         var command = new Command("simulate", "Simulate a fleet of devices publishing counts, heartbeats and status; prints what it sent, as JSON last")
         {
-            devices, cameras, window, windows, outage, outageWindows, seed, devicePrefix, fast, start,
+            devices, cameras, window, windows, outage, outageWindows, seed, devicePrefix, fast, start, linger,
         };
         broker.AddTo(command);
         command.SetAction(async (r, token) =>
@@ -44,7 +45,10 @@ internal static class SimulateCommand
                 ? DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal)
                 : DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / Math.Max(1, w) * Math.Max(1, w));
             var options = new SimulationOptions(r.GetValue(devices), r.GetValue(cameras), w, r.GetValue(windows), r.GetValue(outage),
-                r.GetValue(outageWindows), r.GetValue(seed), r.GetValue(broker.Prefix)!, r.GetValue(devicePrefix)!, r.GetValue(fast), first);
+                r.GetValue(outageWindows), r.GetValue(seed), r.GetValue(broker.Prefix)!, r.GetValue(devicePrefix)!, r.GetValue(fast), first)
+            {
+                Linger = TimeSpan.FromSeconds(Math.Max(0, r.GetValue(linger))),
+            };
             if (options.Devices < 1 || options.Cameras < 1 || options.WindowSeconds < 1 || options.Windows < 1 || options.OutageFraction is < 0 or > 1)
             {
                 await Console.Error.WriteLineAsync("simulate: --devices, --cameras, --window-seconds and --windows must be at least 1, --outage-fraction from 0 to 1").ConfigureAwait(false);

@@ -6,7 +6,11 @@ namespace WorkerPool.Fleet.Simulate;
 
 /// <summary>What <c>simulate</c> was asked for.</summary>
 internal sealed record SimulationOptions(int Devices, int Cameras, int WindowSeconds, int Windows, double OutageFraction, int OutageWindows, int Seed,
-    string Prefix, string DevicePrefix, bool Fast, DateTimeOffset Start);
+    string Prefix, string DevicePrefix, bool Fast, DateTimeOffset Start)
+{
+    /// <summary>How long devices stay connected (online, heartbeating) after their last window before they stop.</summary>
+    public TimeSpan Linger { get; init; }
+}
 
 /// <summary>
 /// Everything the simulated fleet will send, decided up front from the seed: device and camera ids, which devices

@@ -45,6 +45,14 @@ internal sealed class VirtualDevice(SimulationPlan plan, int index, BrokerEndpoi
             await WithReconnectAsync(client, connectSlots, () => PublishHeartbeatAsync(client, w, token), token).ConfigureAwait(false);
         }
         await FlushAsync(client, connectSlots, token).ConfigureAwait(false);
+        // Lingering devices stay online, with a heartbeat per window, so a dashboard has live ones to show.
+        var lingerEnd = time.GetUtcNow() + o.Linger;
+        for (int beat = 0; beat < 100_000 && time.GetUtcNow() < lingerEnd; beat++)
+        {
+            var wait = TimeSpan.FromSeconds(Math.Min(o.WindowSeconds, Math.Max(0.05, (lingerEnd - time.GetUtcNow()).TotalSeconds)));
+            await Task.Delay(wait, time, token).ConfigureAwait(false);
+            await WithReconnectAsync(client, connectSlots, () => PublishHeartbeatAsync(client, o.Windows - 1, token), token).ConfigureAwait(false);
+        }
         await WithReconnectAsync(client, connectSlots, () => PublishAsync(client, _topics.Status, Status("offline", "stopped"), MqttQualityOfServiceLevel.AtLeastOnce, retain: true, token), token).ConfigureAwait(false);
         await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), token).ConfigureAwait(false);
     }

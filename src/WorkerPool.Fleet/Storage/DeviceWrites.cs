@@ -24,7 +24,7 @@ internal static class DeviceWrites
 
     private const string HeartbeatSql = """
         UPDATE devices SET last_heartbeat_at = $2, heartbeat_time = $3, health = $4, health_reason = $5, config_version = $6,
-            outbox_backlog = $7, dropped_by_retention = $8, lost_unstored = $9, temperature_c = $10, thermal_level = $11,
+            outbox_backlog_prev = outbox_backlog, outbox_backlog = $7, dropped_by_retention = $8, lost_unstored = $9, temperature_c = $10, thermal_level = $11,
             version = $12, boot_time = $13, heartbeat = $14::jsonb
         WHERE device_id = $1 AND (last_heartbeat_at IS NULL OR last_heartbeat_at <= $2)
         """;
