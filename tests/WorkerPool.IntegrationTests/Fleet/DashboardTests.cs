@@ -216,6 +216,37 @@ public sealed class DashboardTests(DashboardFleet fleet) : IClassFixture<Dashboa
     }
 
     [SkippableFact]
+    public async Task Over_tls_the_dashboard_answers_https_with_its_certificate_and_sets_a_secure_cookie()
+    {
+        SkipUnlessReady();
+        using var tls = new TlsFiles("localhost");
+        int port = RtspServer.FreePort();
+        await using var serve = HostProcess.StartFile(FleetFixture.Script, null, "serve", "--database", fleet.Fleet.Database.ConnectionString(),
+            "--listen", $"127.0.0.1:{port}", "--token-file", fleet.Dir.File("token"), "--cert", tls.ServerCert, "--cert-key", tls.ServerKey);
+        await serve.WaitForStderrAsync("Dashboard on https://", TimeSpan.FromMinutes(3));
+        using var ca = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(tls.Ca);
+        using var handler = new HttpClientHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            ServerCertificateCustomValidationCallback = (_, certificate, chain, _) =>
+            {
+                chain!.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                return chain.Build(certificate!) && certificate!.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.DnsName, false) == "localhost";
+            },
+        };
+        using var https = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
+        var signIn = await https.GetAsync($"https://localhost:{port}/?token={DashboardFleet.Token}");
+        Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+        Assert.Contains("secure", signIn.Headers.GetValues("Set-Cookie").Single(), StringComparison.OrdinalIgnoreCase);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"https://localhost:{port}/api/devices");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", DashboardFleet.Token);
+        Assert.Equal(HttpStatusCode.OK, (await https.SendAsync(request)).StatusCode);
+    }
+
+    [SkippableFact]
     public async Task The_webhook_gets_a_firing_notice_for_the_offline_device()
     {
         SkipUnlessReady();
