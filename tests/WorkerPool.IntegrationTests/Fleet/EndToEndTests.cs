@@ -72,6 +72,8 @@ public sealed class EndToEndTests
         }
         var vtest = report.GetProperty("cameras").EnumerateArray().Single(c => c.GetProperty("device").GetString() == "demo-01");
         Assert.Equal(lastDeviceSeq, vtest.GetProperty("lastSeq").GetInt64());
+        // Both instances of the group took part of the load.
+        Assert.Equal(2L, await fleet.Database.ScalarAsync("SELECT count(*) FROM ingest_counters WHERE records > 0"));
         // 0 duplicate rows: one row per messageId and per (device, camera, seq).
         Assert.Equal(expected, await fleet.Database.ScalarAsync("SELECT count(DISTINCT message_id) FROM count_windows"));
         Assert.Equal(expected, await fleet.Database.ScalarAsync("SELECT count(*) FROM (SELECT DISTINCT device_id, camera_id, seq FROM count_windows) s"));
