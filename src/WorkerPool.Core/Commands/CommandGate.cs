@@ -51,9 +51,10 @@ public sealed class CommandGate : IDisposable
         _refused = refused ?? new RateLimit(10, TimeSpan.FromSeconds(1), time);
     }
 
-    /// <summary>The service's gate: the device's id and payload cap, the fleet keys of the config in effect (a rotation changes them), the commands that have a handler.</summary>
-    public CommandGate(Control.IDeviceControl control, IEnumerable<ICommandHandler> handlers, TimeProvider time)
-        : this(control.Config.DeviceId, [.. handlers.Select(h => h.Name)], () => control.Config.Security, control.Config.Mqtt.MaxPayloadBytes, time)
+    /// <summary>The service's gate: the device's id and payload cap (fixed at start), the keys of the config in effect (a rotation changes them), the commands that have a handler.</summary>
+    public CommandGate(Microsoft.Extensions.Options.IOptions<Config.DeviceConfig> config, Microsoft.Extensions.Options.IOptionsMonitor<Config.SecurityOptions> security,
+        IEnumerable<ICommandHandler> handlers, TimeProvider time)
+        : this(config.Value.DeviceId, [.. handlers.Select(h => h.Name)], () => security.CurrentValue, config.Value.Mqtt.MaxPayloadBytes, time)
     {
     }
 

@@ -1,4 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using WorkerPool.Config;
 
 namespace WorkerPool.Control;
 
@@ -16,6 +19,14 @@ public static class ControlServiceCollectionExtensions
         services.AddSingleton<IDeviceControl>(sp => sp.GetRequiredService<DeviceControl>());
         services.AddHostedService(sp => sp.GetRequiredService<DeviceControl>());
         services.AddSingleton<Diagnostics.IHeartbeatSection, PipelineHeartbeatSection>();
+        // The sections that change live, for the features that follow them.
+        services.AddLiveSection(c => c.Thermal);
+        services.AddLiveSection(c => c.Health);
+        services.AddLiveSection(c => c.Security ?? new SecurityOptions());
         return services;
     }
+
+    /// <summary>Registers one section of the config in effect as <see cref="IOptionsMonitor{TOptions}"/>.</summary>
+    private static void AddLiveSection<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(this IServiceCollection services, Func<DeviceConfig, T> section) where T : class =>
+        services.AddSingleton<IOptionsMonitor<T>>(sp => new ConfigSectionMonitor<T>(sp.GetRequiredService<IDeviceControl>(), section));
 }

@@ -67,8 +67,16 @@ public sealed class DeviceControl : IDeviceControl, IHostedService, IAsyncDispos
     }
 
     /// <inheritdoc />
+    public event Action<DeviceConfig>? ConfigApplied;
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<ConfigError>> ApplyConfigAsync(DeviceConfig config, CancellationToken cancellationToken = default) =>
-        Enqueue(() => _runner.ApplyAsync(config), cancellationToken, reconfigures: true);
+        Enqueue(async () =>
+        {
+            var errors = await _runner.ApplyAsync(config).ConfigureAwait(false);
+            if (errors.Count == 0) ConfigApplied?.Invoke(_runner.Config);
+            return errors;
+        }, cancellationToken, reconfigures: true);
 
     /// <inheritdoc />
     public Task<bool> RestartCameraAsync(string cameraId, CancellationToken cancellationToken = default) =>

@@ -13,6 +13,9 @@ public interface IDeviceControl
     /// <summary>The config the pipeline runs with now.</summary>
     DeviceConfig Config { get; }
 
+    /// <summary>Raised, on the control queue, after a config was applied in full; carries the config now in effect.</summary>
+    event Action<DeviceConfig>? ConfigApplied;
+
     /// <summary>The pipeline now; never blocks, also while a change is being applied.</summary>
     PipelineStatus Status();
 

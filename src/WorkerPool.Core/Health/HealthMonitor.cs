@@ -53,7 +53,7 @@ public sealed record PipelineSnapshot(bool Running, long InferencesDone, long Fr
 public sealed class HealthMonitor(Func<HealthOptions> options, TimeProvider time)
 {
     /// <summary>Judged with the health options of the config in effect.</summary>
-    public HealthMonitor(Control.IDeviceControl control, TimeProvider time) : this(() => control.Config.Health, time)
+    public HealthMonitor(Microsoft.Extensions.Options.IOptionsMonitor<HealthOptions> options, TimeProvider time) : this(() => options.CurrentValue, time)
     {
     }
 

@@ -15,7 +15,8 @@ namespace WorkerPool.Health;
 public sealed class ThermalGovernor(Func<ThermalOptions> options, TimeProvider time, ILogger logger)
 {
     /// <summary>Governed by the thermal options of the config in effect.</summary>
-    public ThermalGovernor(Control.IDeviceControl control, TimeProvider time, ILoggerFactory loggers) : this(() => control.Config.Thermal, time, loggers.CreateLogger(LogCategories.Health))
+    public ThermalGovernor(Microsoft.Extensions.Options.IOptionsMonitor<ThermalOptions> options, TimeProvider time, ILoggerFactory loggers)
+        : this(() => options.CurrentValue, time, loggers.CreateLogger(LogCategories.Health))
     {
     }
 

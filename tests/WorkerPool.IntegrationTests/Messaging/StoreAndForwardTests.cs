@@ -109,6 +109,7 @@ public sealed class StoreAndForwardTests : IAsyncLifetime
         var control = new WorkerPool.Control.DeviceControl(Microsoft.Extensions.Options.Options.Create(config), new WorkerPool.Counting.NullCountSink(),
             TimeProvider.System, NullLoggerFactory.Instance); // not started: no cameras to report
         var time = TimeProvider.System;
+        var thermal = new WorkerPool.Control.ConfigSectionMonitor<ThermalOptions>(control, c => c.Thermal);
         // Every section the host registers, over this test's connection, outbox and publisher.
         var heartbeat = new HeartbeatPublisher(_connection, new HeartbeatAssembler(
         [
@@ -117,8 +118,8 @@ public sealed class StoreAndForwardTests : IAsyncLifetime
             new SystemHeartbeatSection(new WorkerPool.Diagnostics.SystemMetrics(), config),
             new WorkerPool.Control.PipelineHeartbeatSection(control),
             new OutboxHeartbeatSection(_outbox),
-            new WorkerPool.Health.HealthHeartbeatSection(new WorkerPool.Health.HealthMonitor(control, time)),
-            new WorkerPool.Health.ThermalHeartbeatSection(new WorkerPool.Health.ThermalGovernor(control, time, NullLoggerFactory.Instance), control),
+            new WorkerPool.Health.HealthHeartbeatSection(new WorkerPool.Health.HealthMonitor(new WorkerPool.Control.ConfigSectionMonitor<HealthOptions>(control, c => c.Health), time)),
+            new WorkerPool.Health.ThermalHeartbeatSection(new WorkerPool.Health.ThermalGovernor(thermal, time, NullLoggerFactory.Instance), thermal),
             new ClockHeartbeatSection(WorkerPool.Diagnostics.LinuxHostClock.Instance),
         ], time), TimeSpan.FromSeconds(config.Mqtt.HeartbeatSeconds), time, _log);
         await using var probe = new MqttProbe();

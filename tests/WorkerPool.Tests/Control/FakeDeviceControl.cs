@@ -10,7 +10,16 @@ internal sealed class FakeDeviceControl(DeviceConfig config) : IDeviceControl
 {
     public PipelineStatus Current { get; set; } = PipelineStatus.None;
 
-    public DeviceConfig Config => config;
+    public DeviceConfig Config { get; private set; } = config;
+
+    public event Action<DeviceConfig>? ConfigApplied;
+
+    /// <summary>Makes <paramref name="next"/> the config in effect, as an applied remote config would.</summary>
+    public void Apply(DeviceConfig next)
+    {
+        Config = next;
+        ConfigApplied?.Invoke(next);
+    }
 
     public PipelineStatus Status() => Current;
 

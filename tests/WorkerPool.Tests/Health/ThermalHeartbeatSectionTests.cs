@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using WorkerPool.Config;
+using WorkerPool.Control;
 using WorkerPool.Diagnostics;
 using WorkerPool.Health;
 using WorkerPool.Tests.Control;
@@ -19,7 +20,7 @@ public sealed class ThermalHeartbeatSectionTests
         governor.Step([new ThermalReading("thermal_zone2", "soc-thermal", 85.5)]);
         var draft = new HeartbeatDraft(DateTimeOffset.UnixEpoch);
 
-        new ThermalHeartbeatSection(governor, control).WriteTo(draft);
+        new ThermalHeartbeatSection(governor, new ConfigSectionMonitor<ThermalOptions>(control, c => c.Thermal)).WriteTo(draft);
 
         var t = draft.Thermal!;
         Assert.Equal((85.5, 70.0, 1), (t.Celsius, t.ThrottleCelsius, t.Level));
@@ -35,7 +36,7 @@ public sealed class ThermalHeartbeatSectionTests
         var governor = new ThermalGovernor(() => config.Thermal, new FakeTimeProvider(), NullLogger.Instance);
         var draft = new HeartbeatDraft(DateTimeOffset.UnixEpoch);
 
-        new ThermalHeartbeatSection(governor, new FakeDeviceControl(config)).WriteTo(draft);
+        new ThermalHeartbeatSection(governor, new ConfigSectionMonitor<ThermalOptions>(new FakeDeviceControl(config), c => c.Thermal)).WriteTo(draft);
 
         Assert.Equal(((double?)null, (string?)null, 0, 100), (draft.Thermal!.Celsius, draft.Thermal.Zone, draft.Thermal.Level, draft.Thermal.SamplingPercent));
     }
