@@ -12,8 +12,9 @@ namespace WorkerPool.Outbox;
 /// it; the publisher reads the oldest first. When storage fails (a full disk, a failing card) records wait in
 /// memory, in order, and are written as soon as it works again. Every loss is durable and visible: a record lost in
 /// memory leaves a sequence gap and counts in <see cref="OutboxStats.LostUnstored"/>, one dropped by retention leaves
-/// a gap and counts in <see cref="OutboxStats.DroppedByRetention"/>. A database that cannot be opened is moved aside
-/// and replaced. Reading the state (<see cref="Stats"/>) never throws. Thread-safe.
+/// a gap and counts in <see cref="OutboxStats.DroppedByRetention"/>; both are noted in <see cref="Losses"/>. A database
+/// that cannot be opened is moved aside and replaced. Reading the state (<see cref="Stats"/>, <see cref="Losses"/>)
+/// never throws. Thread-safe.
 /// <para>
 /// This class sequences the jobs; each is done by its own part: the records in <see cref="OutboxStore"/>, the
 /// numbers in <see cref="SeqAllocator"/>, the limits in <see cref="RetentionPolicy"/>, the memory buffer in
@@ -158,6 +159,13 @@ public sealed class CountOutbox : IDisposable
             });
         });
     }
+
+    /// <summary>
+    /// Per camera, the seq ranges known lost for good (dropped by retention before the broker had them, lost before
+    /// storage), the most recent first, at most <see cref="LossRanges.MaxPerCamera"/> each; durable across restarts and a
+    /// quarantined database. Never waits for storage.
+    /// </summary>
+    public IReadOnlyList<LossRange> Losses => _seqs.Losses;
 
     /// <summary>Resolves when a record may be waiting (set by every append; coalesced).</summary>
     public ValueTask<bool> WaitForRecordsAsync(CancellationToken cancellationToken) => _signal.Reader.ReadAsync(cancellationToken);

@@ -196,10 +196,11 @@ internal sealed class OutboxStore : IDisposable
     /// </summary>
     public DroppedBatch DropOldest(Func<BsonDocument, bool> drop, long droppedBefore)
     {
-        if (Count <= 0) return new DroppedBatch(0, More: false);
+        if (Count <= 0) return new DroppedBatch([], More: false);
         var batch = _records.Query().OrderBy("_id").Limit(DropBatch).ToList();
         long count = Count, bytes = Bytes;
-        int take = 0, delivered = 0;
+        int take = 0;
+        var lost = new List<(string, long)>();
         try
         {
             foreach (var doc in batch)
@@ -208,13 +209,14 @@ internal sealed class OutboxStore : IDisposable
                 take++;
                 Count--;
                 Bytes -= doc["b"].AsInt32;
-                if (_acknowledged.Contains(doc["_id"].AsInt64)) delivered++; // reached the broker already: no loss
+                // One that reached the broker already is no loss.
+                if (!_acknowledged.Contains(doc["_id"].AsInt64)) lost.Add((doc["cam"].AsString, doc["seq"].AsInt64));
             }
-            if (take == 0) return new DroppedBatch(0, More: false);
+            if (take == 0) return new DroppedBatch([], More: false);
             _db.BeginTrans();
             for (int i = 0; i < take; i++) _records.Delete(batch[i]["_id"]);
             SetMeta("bytes", Bytes);
-            SetMeta("dropped", droppedBefore + take - delivered);
+            SetMeta("dropped", droppedBefore + lost.Count);
             _db.Commit();
         }
         catch
@@ -224,7 +226,7 @@ internal sealed class OutboxStore : IDisposable
             throw;
         }
         for (int i = 0; i < take; i++) _acknowledged.Remove(batch[i]["_id"].AsInt64);
-        return new DroppedBatch(take - delivered, More: take == batch.Count && Count > 0);
+        return new DroppedBatch(lost, More: take == batch.Count && Count > 0);
     }
 
     private void TryRollback()

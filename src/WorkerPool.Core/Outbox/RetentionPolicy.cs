@@ -7,7 +7,8 @@ namespace WorkerPool.Outbox;
 /// <summary>
 /// The outbox's retention limits (<see cref="OutboxOptions.MaxAgeHours"/>, <see cref="OutboxOptions.MaxRecords"/>,
 /// <see cref="OutboxOptions.MaxBytes"/>): drops the oldest stored records beyond them, first by age, then by count
-/// and size. Each dropped record that had not reached the broker leaves a sequence gap and is counted and logged.
+/// and size. Each dropped record that had not reached the broker leaves a sequence gap and is counted, noted among the
+/// losses and logged.
 /// </summary>
 internal sealed class RetentionPolicy(OutboxOptions options, RecordClock clock, ILogger logger)
 {
@@ -31,7 +32,7 @@ internal sealed class RetentionPolicy(OutboxOptions options, RecordClock clock, 
         {
             batch = store.DropOldest(drop, seqs.Dropped);
             // Counted per committed batch: the database's own count already includes it.
-            seqs.AddDropped(batch.Lost);
+            seqs.AddDropped(batch.LostSeqs);
             lost += batch.Lost;
         }
         while (batch.More);

@@ -27,6 +27,9 @@ internal sealed class SeqAllocator : IDisposable
     /// <summary>Stored records retention dropped, since the outbox was first created.</summary>
     public long Dropped => _ledger.Dropped;
 
+    /// <summary>The seq ranges known lost for good (retention, unstored), per camera, the most recent first; any thread may read it.</summary>
+    public IReadOnlyList<LossRange> Losses => _ledger.Losses;
+
     /// <summary>
     /// Opens the ledger at <paramref name="path"/> and brings it up to the database's own marks. Numbers the last
     /// run gave out but never stored belonged to records it held in memory: they are counted lost and logged.
@@ -63,8 +66,11 @@ internal sealed class SeqAllocator : IDisposable
         Log.OutboxPendingOverflow(_logger, record.CameraId, record.Seq, _ledger.Lost);
     }
 
-    /// <summary>Counts stored records retention dropped.</summary>
-    public void AddDropped(long count) => _ledger.AddDropped(count);
+    /// <summary>Counts stored records retention dropped before the broker had them, and notes their ranges.</summary>
+    public void AddDropped(IReadOnlyCollection<(string Camera, long Seq)> seqs)
+    {
+        if (seqs.Count > 0) _ledger.AddDropped(seqs);
+    }
 
     /// <summary>Makes the ledger durable. A failure is logged, not thrown: counting goes on, only the gap guarantee weakens.</summary>
     public void Save()

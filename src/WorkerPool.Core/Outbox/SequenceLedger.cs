@@ -7,13 +7,16 @@ namespace WorkerPool.Outbox;
 
 /// <summary>
 /// The outbox's durable accounting, kept beside the database and outliving it when it has to be quarantined: per
-/// camera the last sequence number given out and the last one stored, and how many records were lost before they
-/// reached storage or dropped by retention afterwards. Every record gets its number when it is counted, before it
-/// is stored, so a record that is lost in memory (a full disk, a crash) leaves a gap that consumers see.
+/// camera the last sequence number given out and the last one stored, how many records were lost before they
+/// reached storage or dropped by retention afterwards, and which ones (<see cref="LossRanges"/>). Every record gets
+/// its number when it is counted, before it is stored, so a record that is lost in memory (a full disk, a crash)
+/// leaves a gap that consumers see.
 /// <para>
 /// The file holds two fixed-size slots, overwritten in place, alternately, each with a generation and a checksum:
 /// an update needs no new disk blocks, so it still lands when the disk is full, and a torn write leaves the other
-/// slot intact. A file of the older JSON form (<c>{"camera": lastSeq}</c>) is read and converted.
+/// slot intact. Each slot is sized for every known camera's full set of loss ranges, so a new loss never needs new
+/// blocks either. A file of the older JSON form (<c>{"camera": lastSeq}</c>) is read and converted, and one written
+/// before losses were kept reads as having none.
 /// </para>
 /// </summary>
 internal sealed class SequenceLedger : IDisposable
@@ -23,6 +26,7 @@ internal sealed class SequenceLedger : IDisposable
     private readonly string _path;
     // Per camera: the last number given out, and the last one settled (stored, or already counted lost).
     private readonly Dictionary<string, (long Allocated, long Stored)> _cameras = new(StringComparer.Ordinal);
+    private readonly LossRanges _losses = new();
     private FileStream? _file;
     private int _slotBytes;
     private long _generation;
@@ -34,6 +38,9 @@ internal sealed class SequenceLedger : IDisposable
 
     /// <summary>Stored records the retention limits dropped, since the outbox was first created.</summary>
     public long Dropped { get; private set; }
+
+    /// <summary>The seq ranges known lost for good, per camera, the most recent first (an immutable copy: any thread may read it).</summary>
+    public IReadOnlyList<WorkerPool.Contracts.LossRange> Losses => _losses.Snapshot;
 
     /// <summary>Reads the ledger (an absent or unreadable file is an empty ledger: the database's own marks then count).</summary>
     public static SequenceLedger Open(string path)
@@ -67,10 +74,15 @@ internal sealed class SequenceLedger : IDisposable
     {
         Lost++;
         MarkStored(camera, seq);
+        _losses.Add(camera, seq, seq, LossReason.Unstored);
     }
 
-    /// <summary>Counts stored records that retention dropped.</summary>
-    public void AddDropped(long count) => Dropped += count;
+    /// <summary>Counts stored records that retention dropped before the broker had them, and notes which.</summary>
+    public void AddDropped(IReadOnlyCollection<(string Camera, long Seq)> seqs)
+    {
+        Dropped += seqs.Count;
+        _losses.AddEach(seqs, LossReason.Retention);
+    }
 
     /// <summary>Raises the retention count to at least <paramref name="dropped"/> (the database's own count, from before the ledger kept it).</summary>
     public void AtLeastDropped(long dropped) => Dropped = Math.Max(Dropped, dropped);
@@ -87,6 +99,7 @@ internal sealed class SequenceLedger : IDisposable
             if (allocated <= stored) continue;
             lost.Add((camera, stored + 1, allocated));
             Lost += allocated - stored;
+            _losses.Add(camera, stored + 1, allocated, LossReason.Unstored);
             _cameras[camera] = (allocated, allocated);
         }
         return lost;
@@ -96,7 +109,8 @@ internal sealed class SequenceLedger : IDisposable
     public void Save()
     {
         byte[] payload = Payload();
-        int needed = HeaderBytes + payload.Length + HashBytes;
+        // Room for every camera's full set of loss ranges: only a new camera ever makes the file grow.
+        int needed = HeaderBytes + payload.Length + _losses.Headroom(_cameras.Keys) + HashBytes;
         if (_file is null || needed > _slotBytes) Recreate(needed);
         // The generation moves on only once its slot is on disk: after a failed write the next one goes to the same
         // (already damaged) slot, never over the last good one.
@@ -191,7 +205,7 @@ internal sealed class SequenceLedger : IDisposable
         return slot;
     }
 
-    /// <summary>lost, dropped, camera count, then per camera: name (UTF-8, length-prefixed), allocated, stored.</summary>
+    /// <summary>lost, dropped, camera count, then per camera: name (UTF-8, length-prefixed), allocated, stored; then the loss ranges.</summary>
     private byte[] Payload()
     {
         using var buffer = new MemoryStream();
@@ -205,6 +219,8 @@ internal sealed class SequenceLedger : IDisposable
             w.Write(allocated);
             w.Write(stored);
         }
+        // After the older fields: a release from before losses were kept reads the rest and ignores this.
+        _losses.Write(w);
         w.Flush();
         return buffer.ToArray();
     }
@@ -220,6 +236,7 @@ internal sealed class SequenceLedger : IDisposable
             string camera = r.ReadString();
             _cameras[camera] = (r.ReadInt64(), r.ReadInt64());
         }
+        _losses.Read(r);
     }
 
     /// <inheritdoc />

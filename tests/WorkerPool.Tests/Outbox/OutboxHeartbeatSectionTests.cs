@@ -28,6 +28,20 @@ public sealed class OutboxHeartbeatSectionTests : IDisposable
         Assert.StartsWith("disk almost full", o.LastError, StringComparison.Ordinal);
         Assert.True(o.Bytes > 0);
         Assert.Null(o.Quarantined);
+        Assert.Null(o.Losses); // none yet: the field is left out
+    }
+
+    [Fact]
+    public void WriteTo_AfterRetentionDroppedUnsentRecords_ListsTheirRange()
+    {
+        using var outbox = CountOutbox.Open(_files.DbPath, new OutboxOptions { MaxRecords = 2 }, _files.Time, NullLogger.Instance, new FixedHostClock());
+        for (int i = 0; i < 5; i++) outbox.Append(new CountRecord { CameraId = "a" });
+        var draft = new HeartbeatDraft(_files.Time.GetUtcNow());
+
+        new OutboxHeartbeatSection(outbox).WriteTo(draft);
+
+        Assert.Equal([new LossRange("a", 1, 3, "retention")], draft.Outbox!.Losses);
+        Assert.Equal(3, draft.Outbox.DroppedByRetention);
     }
 
     [Fact]
