@@ -224,6 +224,14 @@ public sealed class OutboxOptions
 
     /// <summary>Most records held in memory while storage fails; beyond it the oldest are lost (each leaves a seq gap and is counted).</summary>
     public int MaxPendingInMemory { get; set; } = 10_000;
+
+    /// <summary>
+    /// Hours a record the broker acknowledged is kept in the outbox's archive, so that the fleet side can ask for it
+    /// again (the <c>resend</c> command); 0 keeps none. The archive is the first to go when space is short: it counts
+    /// in <see cref="MaxRecords"/> and <see cref="MaxBytes"/> but is dropped before any unsent record, and it is
+    /// emptied while free disk is below twice <see cref="MinFreeBytes"/>.
+    /// </summary>
+    public double ArchiveHours { get; set; } = 168;
 }
 
 /// <summary>The MQTT broker and what the device publishes to it.</summary>

@@ -86,6 +86,12 @@ internal static partial class Log
     [LoggerMessage(4010, LogLevel.Information, "Outbox storage works again: {Stored} held record(s) stored")]
     public static partial void OutboxRecovered(ILogger logger, int stored);
 
+    [LoggerMessage(4013, LogLevel.Debug, "Outbox archive: {Count} acknowledged record(s) older than outbox.archiveHours pruned ({Left} kept)")]
+    public static partial void OutboxArchivePruned(ILogger logger, long count, long left);
+
+    [LoggerMessage(4014, LogLevel.Information, "Outbox archive: {Count} acknowledged record(s) dropped to make room ({Reason}); they can no longer be resent")]
+    public static partial void OutboxArchiveDropped(ILogger logger, long count, string reason);
+
     [LoggerMessage(4011, LogLevel.Warning, "Outbox sequence ledger not written; a record lost from memory now could leave no gap")]
     public static partial void OutboxLedgerFailed(ILogger logger, Exception ex);
 

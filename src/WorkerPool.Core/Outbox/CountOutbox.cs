@@ -12,12 +12,14 @@ namespace WorkerPool.Outbox;
 /// it; the publisher reads the oldest first. When storage fails (a full disk, a failing card) records wait in
 /// memory, in order, and are written as soon as it works again. Every loss is durable and visible: a record lost in
 /// memory leaves a sequence gap and counts in <see cref="OutboxStats.LostUnstored"/>, one dropped by retention leaves
-/// a gap and counts in <see cref="OutboxStats.DroppedByRetention"/>; both are noted in <see cref="Losses"/>. A database
-/// that cannot be opened is moved aside and replaced. Reading the state (<see cref="Stats"/>, <see cref="Losses"/>)
-/// never throws. Thread-safe.
+/// a gap and counts in <see cref="OutboxStats.DroppedByRetention"/>; both are noted in <see cref="Losses"/>. Acknowledged
+/// records are archived for <see cref="OutboxOptions.ArchiveHours"/>, so that they can be sent again
+/// (<see cref="FindDelivered"/>). A database that cannot be opened is moved aside and replaced. Reading the state
+/// (<see cref="Stats"/>, <see cref="Losses"/>) never throws. Thread-safe.
 /// <para>
 /// This class sequences the jobs; each is done by its own part: the records in <see cref="OutboxStore"/>, the
-/// numbers in <see cref="SeqAllocator"/>, the limits in <see cref="RetentionPolicy"/>, the memory buffer in
+/// numbers in <see cref="SeqAllocator"/>, the acknowledged records kept in <see cref="OutboxArchive"/>, the limits in
+/// <see cref="RetentionPolicy"/>, the memory buffer in
 /// <see cref="PendingBuffer"/>, the free-space check in <see cref="FreeSpaceGuard"/>, the errors in
 /// <see cref="OutboxFaults"/> and a damaged file's quarantine in <see cref="OutboxFile"/>.
 /// </para>
@@ -27,6 +29,7 @@ public sealed class CountOutbox : IDisposable
     private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(5);
     private readonly ILogger _logger;
+    private readonly OutboxOptions _options;
     private readonly RecordClock _clock;
     private readonly StorageCalls _calls;
     private readonly OutboxStore _store;
@@ -50,6 +53,7 @@ public sealed class CountOutbox : IDisposable
     private CountOutbox(string path, OutboxOptions options, TimeProvider time, ILogger logger, IHostClock clock)
     {
         _logger = logger;
+        _options = options;
         _clock = new RecordClock(clock, time);
         _calls = new StorageCalls(time);
         _store = OutboxStore.OpenOrQuarantine(path, time, logger, out string? quarantined);
@@ -63,9 +67,9 @@ public sealed class CountOutbox : IDisposable
             _store.Dispose();
             throw;
         }
-        _retention = new RetentionPolicy(options, _clock, logger);
-        _pending = new PendingBuffer(options);
         _room = new FreeSpaceGuard(path, options);
+        _retention = new RetentionPolicy(options, _clock, _room, logger);
+        _pending = new PendingBuffer(options);
         _faults = new OutboxFaults(logger);
         if (_store.Count > 0) _signal.Writer.TryWrite(true);
         _retry = time.CreateTimer(_ => Retry(), null, RetryEvery, RetryEvery);
@@ -159,6 +163,34 @@ public sealed class CountOutbox : IDisposable
             });
         });
     }
+
+    /// <summary>
+    /// What the outbox holds of the camera's records <paramref name="from"/> to <paramref name="to"/>: those the broker
+    /// acknowledged that it still keeps, to be sent again, and the seqs that are neither kept nor still waiting to go.
+    /// Throws <see cref="OutboxUnavailableException"/> when storage cannot be read.
+    /// </summary>
+    public ArchivedRange FindDelivered(string camera, long from, long to) => _calls.Run(() =>
+    {
+        try
+        {
+            EnsureOpen();
+            var delivered = _store.Archive.Range(camera, from, to).ToList();
+            // Held in memory: numbered, not stored yet, and will go.
+            var waiting = _pending.Where(r => r.CameraId == camera && r.Seq >= from && r.Seq <= to).Select(r => r.Seq).ToList();
+            if (delivered.Count + waiting.Count < to - from + 1)
+            {
+                var (acknowledged, queued) = _store.FindQueued(camera, from, to);
+                delivered.AddRange(acknowledged);
+                waiting.AddRange(queued);
+            }
+            _faults.ReadWorked();
+            return ArchivedRange.Of(from, to, delivered, waiting);
+        }
+        catch (Exception ex) when (OutboxFile.IsStorageFailure(ex))
+        {
+            throw new OutboxUnavailableException(ReadFailed(ex), ex);
+        }
+    });
 
     /// <summary>
     /// Per camera, the seq ranges known lost for good (dropped by retention before the broker had them, lost before
@@ -297,7 +329,8 @@ public sealed class CountOutbox : IDisposable
             _faults.DeletesWaitForRoom(ex, _pending.Count);
             return;
         }
-        _store.DeleteAcknowledged();
+        // Kept for resends unless space is short: then the archive is the first thing to go.
+        _store.DeleteAcknowledged(archive: _options.ArchiveHours > 0 && !_room.SpaceIsShort, _clock);
     }
 
     /// <summary>Every few seconds while something is wrong: held records are written, a failed store reopened.</summary>

@@ -6,7 +6,7 @@ namespace WorkerPool.Outbox;
 /// <summary>
 /// Refuses a write while free space is below <see cref="OutboxOptions.MinFreeBytes"/>. Every write asks it first
 /// (appends, deletes, retention): LiteDB 5 that meets ENOSPC leaves its streams disposed, or waits forever on its
-/// log writer, so it must never get there.
+/// log writer, so it must never get there. Below twice that margin space is short: the archive goes first.
 /// </summary>
 internal sealed class FreeSpaceGuard(string path, OutboxOptions options)
 {
@@ -20,4 +20,11 @@ internal sealed class FreeSpaceGuard(string path, OutboxOptions options)
         if (SystemMetrics.DiskFree(path) is { } free && free < options.MinFreeBytes)
             throw new DiskAlmostFullException($"disk almost full: {free} bytes free for {path} (outbox.minFreeBytes is {options.MinFreeBytes})");
     }
+
+    /// <summary>
+    /// Whether free space is below twice <see cref="OutboxOptions.MinFreeBytes"/>: acknowledged records are then
+    /// deleted instead of archived and the archive is emptied, so that new records reuse its pages rather than grow
+    /// the file towards the margin where they would have to wait in memory.
+    /// </summary>
+    public bool SpaceIsShort => SystemMetrics.DiskFree(path) is { } free && free / 2 < options.MinFreeBytes;
 }

@@ -8,8 +8,9 @@ namespace WorkerPool.Outbox;
 /// <summary>
 /// The outbox's records in LiteDB: three collections (<c>outbox</c>, the records; <c>seq</c>, the last stored
 /// sequence number per camera; <c>meta</c>, the payload bytes and retention's drop count), each change in one
-/// transaction. It keeps the stored count and bytes, and the records the broker acknowledged that could not be deleted
-/// yet: those are no longer backlog and never read again. A storage error leaves LiteDB's streams failed, so the
+/// transaction, and beside them the <see cref="OutboxArchive"/> of acknowledged records. It keeps the stored count and
+/// bytes, and the records the broker acknowledged that could not be deleted yet: those are no longer backlog and never
+/// read again. A storage error leaves LiteDB's streams failed, so the
 /// store is then marked broken and <see cref="EnsureOpen"/> reopens it. Not thread-safe: the outbox calls it under its lock.
 /// </summary>
 internal sealed class OutboxStore : IDisposable
@@ -27,6 +28,7 @@ internal sealed class OutboxStore : IDisposable
         (_db, _records, _sequences, _meta) = OpenCollections(path);
         try
         {
+            Archive.Attach(_db, _meta);
             Count = _records.LongCount();
             Bytes = MetaValue("bytes");
             // Read now: a damaged file must fail here, where it can still be quarantined, not at first use.
@@ -39,6 +41,9 @@ internal sealed class OutboxStore : IDisposable
             throw;
         }
     }
+
+    /// <summary>The acknowledged records kept for resends, in this database (reattached when it is reopened).</summary>
+    public OutboxArchive Archive { get; } = new();
 
     /// <summary>Records stored, acknowledged ones not yet deleted included.</summary>
     public long Count { get; private set; }
@@ -91,6 +96,7 @@ internal sealed class OutboxStore : IDisposable
         try { _db.Dispose(); }
         catch (Exception ex) when (OutboxFile.IsStorageFailure(ex)) { } // it is being replaced; its log replays on open
         (_db, _records, _sequences, _meta) = OpenCollections(_path);
+        Archive.Attach(_db, _meta);
         Count = _records.LongCount();
         Bytes = MetaValue("bytes");
         Broken = false;
@@ -160,10 +166,14 @@ internal sealed class OutboxStore : IDisposable
     /// <summary>Notes records the broker acknowledged: from now on they are not backlog and not read again.</summary>
     public void Acknowledge(IEnumerable<long> ids) => _acknowledged.UnionWith(ids);
 
-    /// <summary>Deletes the acknowledged records, in one transaction.</summary>
-    public void DeleteAcknowledged()
+    /// <summary>
+    /// Deletes the acknowledged records, in one transaction; with <paramref name="archive"/>, the same transaction
+    /// moves them to the <see cref="Archive"/>, stamped by <paramref name="clock"/>.
+    /// </summary>
+    public void DeleteAcknowledged(bool archive, RecordClock clock)
     {
         if (_acknowledged.Count == 0) return;
+        if (archive) Archive.Prepare();
         _db.BeginTrans();
         try
         {
@@ -173,20 +183,42 @@ internal sealed class OutboxStore : IDisposable
                 var doc = _records.FindById(id);
                 if (doc is null) continue;
                 bytes += doc["b"].AsInt32;
+                if (archive) Archive.Keep(doc, clock);
                 _records.Delete(id);
                 count++;
             }
             SetMeta("bytes", Bytes - bytes);
             _db.Commit();
+            Archive.Committed();
             Bytes -= bytes;
             Count -= count;
             _acknowledged.Clear();
         }
         catch
         {
+            Archive.RolledBack();
             TryRollback();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The camera's records from <paramref name="from"/> to <paramref name="to"/> still in the queue: those the broker
+    /// acknowledged (not deleted yet) and the seqs of those still waiting to be published.
+    /// </summary>
+    public (IReadOnlyList<OutboxEntry> Acknowledged, IReadOnlyList<long> Waiting) FindQueued(string camera, long from, long to)
+    {
+        var acknowledged = new List<OutboxEntry>();
+        var waiting = new List<long>();
+        // No index on the queue for this: it is asked only for seqs missing from the archive (rare), the queue is short
+        // while the device is online, and every insert would pay for one.
+        foreach (var doc in _records.Find(Query.And(Query.EQ("cam", camera), Query.Between("seq", from, to))))
+        {
+            if (!string.Equals(doc["cam"].AsString, camera, StringComparison.Ordinal)) continue; // LiteDB compares text ignoring case
+            if (_acknowledged.Contains(doc["_id"].AsInt64)) acknowledged.Add(ToEntry(doc));
+            else waiting.Add(doc["seq"].AsInt64);
+        }
+        return (acknowledged, waiting);
     }
 
     /// <summary>
@@ -237,7 +269,7 @@ internal sealed class OutboxStore : IDisposable
 
     private static (LiteDatabase, ILiteCollection<BsonDocument>, ILiteCollection<BsonDocument>, ILiteCollection<BsonDocument>) OpenCollections(string path)
     {
-        var db = OutboxFile.Open(path, Records, Sequences, Meta);
+        var db = OutboxFile.Open(path, Records, Sequences, Meta, OutboxArchive.Collection);
         return (db, db.GetCollection(Records, BsonAutoId.Int64), db.GetCollection(Sequences), db.GetCollection(Meta));
     }
 

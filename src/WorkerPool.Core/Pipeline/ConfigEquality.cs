@@ -23,7 +23,7 @@ internal static class ConfigEquality
     /// <summary>Same outbox file and limits.</summary>
     public static bool SameOutbox(OutboxOptions? a, OutboxOptions? b) => Both(a, b, static (a, b) =>
         a.Path == b.Path && a.MaxRecords == b.MaxRecords && a.MaxAgeHours == b.MaxAgeHours && a.MaxBytes == b.MaxBytes
-        && a.MinFreeBytes == b.MinFreeBytes && a.MaxPendingInMemory == b.MaxPendingInMemory);
+        && a.MinFreeBytes == b.MinFreeBytes && a.MaxPendingInMemory == b.MaxPendingInMemory && a.ArchiveHours == b.ArchiveHours);
 
     /// <summary>Same broker, credentials, timings, TLS and limits.</summary>
     public static bool SameMqtt(MqttOptions? a, MqttOptions? b) => Both(a, b, static (a, b) =>

@@ -117,6 +117,20 @@ public class ConfigValidationTests
             "mqtt.tls.certFile", "mqtt.tls.keyFile", "outbox.path", "outbox.maxRecords" }, paths);
     }
 
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("87601")]
+    public void Validate_ArchiveHoursOutOfRange_IsRejected(string hours) =>
+        AssertOneError(Valid.Replace("\"deviceId\": \"dev-1\",", $"\"deviceId\": \"dev-1\", \"outbox\": {{ \"archiveHours\": {hours} }},"),
+            "outbox.archiveHours", "between 0 (no archive) and 87600");
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("168")]
+    [InlineData("0.5")]
+    public void Validate_ArchiveHoursZeroOrWithinRange_IsAccepted(string hours) =>
+        Assert.Empty(Errors(Valid.Replace("\"deviceId\": \"dev-1\",", $"\"deviceId\": \"dev-1\", \"outbox\": {{ \"archiveHours\": {hours} }},")));
+
     [Fact]
     public void Validate_MqttDisabled_SkipsBrokerSettings() =>
         Assert.Empty(Errors(Valid.Replace("\"deviceId\": \"dev-1\",", "\"deviceId\": \"dev-1\", \"mqtt\": { \"enabled\": false, \"port\": 0 },")));

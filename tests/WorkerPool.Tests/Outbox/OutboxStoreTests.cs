@@ -43,7 +43,7 @@ public sealed class OutboxStoreTests : IDisposable
 
         Assert.Equal((3L, 2L, true), (store.Count, store.Backlog, store.HasAcknowledged));
         Assert.Equal([2L, 3], store.ReadOldest(10).Select(e => e.Seq));
-        store.DeleteAcknowledged();
+        store.DeleteAcknowledged(archive: false, Clock);
         Assert.Equal((2L, 2L, false), (store.Count, store.Backlog, store.HasAcknowledged));
         Assert.True(store.Bytes < bytes);
     }
@@ -131,6 +131,66 @@ public sealed class OutboxStoreTests : IDisposable
         store.EnsureOpen();
         Assert.Equal((false, 1L), (store.Broken, store.Count));
         Assert.Single(store.ReadOldest(10));
+    }
+
+    [Fact]
+    public void DeleteAcknowledged_WithArchive_MovesThemOutOfTheQueue_AndTheArchiveCountsApart()
+    {
+        long bytes;
+        using (var store = Open())
+        {
+            store.Insert([OutboxTestFiles.Record("a", 1), OutboxTestFiles.Record("a", 2), OutboxTestFiles.Record("b", 1)], Clock);
+            bytes = store.Bytes;
+            store.Acknowledge(store.ReadOldest(2).Select(e => e.Id));
+
+            store.DeleteAcknowledged(archive: true, Clock);
+
+            Assert.Equal((1L, 1L), (store.Count, store.Backlog));
+            Assert.Equal(2L, store.Archive.Count);
+            Assert.Equal(bytes, store.Bytes + store.Archive.Bytes);
+        }
+        using var reopened = Open();
+        Assert.Equal((1L, 2L), (reopened.Count, reopened.Archive.Count));
+        Assert.Equal(bytes, reopened.Bytes + reopened.Archive.Bytes);
+        Assert.Equal([1L, 2], reopened.Archive.Range("a", 1, 9).Select(e => e.Seq));
+        Assert.Empty(reopened.Archive.Range("b", 1, 9));
+    }
+
+    [Fact]
+    public void ArchiveDropOldestWhile_GoesInArchiveOrderAcrossBatches_AndStopsAtTheFirstToKeep()
+    {
+        using var store = Open();
+        store.Insert([.. Enumerable.Range(1, 300).Select(i => OutboxTestFiles.Record("a", i))], Clock);
+        store.Acknowledge(store.ReadOldest(300).Select(e => e.Id));
+        store.DeleteAcknowledged(archive: true, Clock);
+
+        long dropped = store.Archive.DropOldestWhile(_ => store.Archive.Count > 10);
+
+        Assert.Equal((290L, 10L), (dropped, store.Archive.Count));
+        Assert.Equal(291, store.Archive.Range("a", 1, 300)[0].Seq);
+    }
+
+    [Fact]
+    public void FindQueued_SplitsAcknowledgedRecordsFromWaitingOnes_ForOneCameraOnly()
+    {
+        using var store = Open();
+        store.Insert([OutboxTestFiles.Record("a", 1), OutboxTestFiles.Record("A", 1), OutboxTestFiles.Record("a", 2), OutboxTestFiles.Record("a", 3)], Clock);
+        store.Acknowledge([store.ReadOldest(1).Single().Id]);
+
+        var (acknowledged, waiting) = store.FindQueued("a", 1, 2);
+
+        Assert.Equal([("a", 1L)], acknowledged.Select(e => (e.CameraId, e.Seq)));
+        Assert.Equal([2L], waiting);
+    }
+
+    [Fact]
+    public void ArchiveKey_OneLengthPerCamera_SortsBySeq_AndNeverTheSameForTwoIds()
+    {
+        Assert.Equal(OutboxArchive.Key("cam", 1).Length, OutboxArchive.Key("cam", long.MaxValue).Length);
+        Assert.True(string.CompareOrdinal(OutboxArchive.Key("cam", 9), OutboxArchive.Key("cam", 10)) < 0);
+        string[] ids = ["cam", "CAM", "ca-m", "ca_m", "cam1"];
+        Assert.Equal(ids.Length, ids.Select(id => OutboxArchive.Key(id, 1)).Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        Assert.Matches("^[0-9A-F]+$", OutboxArchive.Key("Cam_-1", 42));
     }
 
     public void Dispose() => _files.Dispose();

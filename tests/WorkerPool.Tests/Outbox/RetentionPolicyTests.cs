@@ -15,6 +15,9 @@ public sealed class RetentionPolicyTests : IDisposable
 
     private SeqAllocator OpenSeqs(OutboxStore store) => SeqAllocator.Open(_files.DbPath + ".seq", store, NullLogger.Instance);
 
+    private RetentionPolicy Policy(OutboxOptions options, Microsoft.Extensions.Logging.ILogger log, RecordClock? clock = null) =>
+        new(options, clock ?? Clock, new FreeSpaceGuard(_files.DbPath, options), log);
+
     [Fact]
     public void Apply_OverMaxRecords_DropsTheOldestAcrossBatches_AndTheCountSurvivesARestart()
     {
@@ -24,7 +27,7 @@ public sealed class RetentionPolicyTests : IDisposable
         {
             store.Insert([.. Enumerable.Range(1, 600).Select(i => OutboxTestFiles.Record("a", i))], Clock);
 
-            long lost = new RetentionPolicy(new OutboxOptions { MaxRecords = 10 }, Clock, log).Apply(store, seqs);
+            long lost = Policy(new OutboxOptions { MaxRecords = 10 }, log, Clock).Apply(store, seqs);
 
             Assert.Equal((590L, 590L, 10L), (lost, seqs.Dropped, store.Count));
             Assert.Equal(591, store.ReadOldest(1).Single().Seq);
@@ -44,7 +47,7 @@ public sealed class RetentionPolicyTests : IDisposable
         _files.Time.Advance(TimeSpan.FromMinutes(90));
         store.Insert([OutboxTestFiles.Record("a", 2)], Clock);
 
-        long lost = new RetentionPolicy(new OutboxOptions { MaxAgeHours = 1 }, Clock, NullLogger.Instance).Apply(store, seqs);
+        long lost = Policy(new OutboxOptions { MaxAgeHours = 1 }, NullLogger.Instance, Clock).Apply(store, seqs);
 
         Assert.Equal(1, lost);
         Assert.Equal([2L], store.ReadOldest(10).Select(e => e.Seq));
@@ -61,7 +64,7 @@ public sealed class RetentionPolicyTests : IDisposable
         using var seqs = OpenSeqs(reopened);
         var now = new RecordClock(new FixedHostClock(synchronized: true, bootId: "boot-2"), _files.Time);
 
-        long lost = new RetentionPolicy(new OutboxOptions { MaxAgeHours = 1 }, now, NullLogger.Instance).Apply(reopened, seqs);
+        long lost = Policy(new OutboxOptions { MaxAgeHours = 1 }, NullLogger.Instance, now).Apply(reopened, seqs);
 
         Assert.Equal((0L, 1L), (lost, reopened.Count));
     }
@@ -75,7 +78,7 @@ public sealed class RetentionPolicyTests : IDisposable
         long one = store.Bytes;
         store.Insert([.. Enumerable.Range(2, 4).Select(i => OutboxTestFiles.Record("a", i))], Clock);
 
-        long lost = new RetentionPolicy(new OutboxOptions { MaxBytes = one * 2 + one / 2 }, Clock, NullLogger.Instance).Apply(store, seqs);
+        long lost = Policy(new OutboxOptions { MaxBytes = one * 2 + one / 2 }, NullLogger.Instance, Clock).Apply(store, seqs);
 
         Assert.Equal(3, lost);
         Assert.Equal([4L, 5], store.ReadOldest(10).Select(e => e.Seq));
@@ -89,7 +92,7 @@ public sealed class RetentionPolicyTests : IDisposable
         using var seqs = OpenSeqs(store);
         store.Insert([OutboxTestFiles.Record("a", 1), OutboxTestFiles.Record("a", 2)], Clock);
 
-        Assert.Equal(0, new RetentionPolicy(new OutboxOptions(), Clock, log).Apply(store, seqs));
+        Assert.Equal(0, Policy(new OutboxOptions(), log, Clock).Apply(store, seqs));
         Assert.Equal(2, store.Count);
         Assert.Empty(log.Lines);
     }

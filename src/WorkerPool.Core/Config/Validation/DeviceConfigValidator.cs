@@ -203,6 +203,7 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
         if (o.MaxAgeHours is <= 0 or > 24 * 365 * 10) add("outbox.maxAgeHours", "must be between 0 and 87600 (exclusive of 0)");
         if (o.MaxBytes < 64 * 1024) add("outbox.maxBytes", "must be at least 65536");
         if (o.MaxPendingInMemory is < 1 or > 1_000_000) add("outbox.maxPendingInMemory", "must be between 1 and 1000000");
+        if (o.ArchiveHours is not (>= 0 and <= 24 * 365 * 10)) add("outbox.archiveHours", "must be between 0 (no archive) and 87600");
         // LiteDB must never meet ENOSPC itself (it then fails for good, or hangs): a write needs this margin.
         if (o.MinFreeBytes < 64 * 1024) add("outbox.minFreeBytes", "must be at least 65536 (a write that fills the disk would break the database)");
     }
