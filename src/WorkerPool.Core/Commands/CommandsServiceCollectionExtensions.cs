@@ -17,6 +17,7 @@ public static class CommandsServiceCollectionExtensions
         services.AddSingleton<ICommandHandler, SnapshotCommand>();
         services.AddSingleton<ICommandHandler, RestartCameraCommand>();
         services.AddSingleton<ICommandHandler, FlushOutboxCommand>();
+        services.AddSingleton<ICommandHandler, ResendCommand>();
         services.AddSingleton<CommandService>();
         services.AddSingleton<ITopicHandler>(sp => sp.GetRequiredService<CommandService>());
         return services;

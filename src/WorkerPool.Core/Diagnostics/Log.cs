@@ -140,6 +140,9 @@ internal static partial class Log
     [LoggerMessage(5200, LogLevel.Warning, "Command {Name} refused: {Reason}")]
     public static partial void CommandRejected(ILogger logger, string name, string reason);
 
+    [LoggerMessage(5201, LogLevel.Information, "Resent {Resent} count record(s) of camera {CameraId}, seq {From} to {To}; {Missing} not in the archive")]
+    public static partial void RecordsResent(ILogger logger, int resent, string cameraId, long from, long to, long missing);
+
     [LoggerMessage(7000, LogLevel.Warning, "Health {State}: {Reason}")]
     public static partial void HealthChanged(ILogger logger, string state, string reason);
 

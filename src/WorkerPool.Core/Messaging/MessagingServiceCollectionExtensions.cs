@@ -18,6 +18,7 @@ public static class MessagingServiceCollectionExtensions
         services.TryAddSingleton<IHostClock>(LinuxHostClock.Instance);
         services.AddSingleton<MqttConnection>();
         services.AddSingleton<Health.IBrokerLink>(sp => sp.GetRequiredService<MqttConnection>());
+        services.AddSingleton<IMqttPublisher>(sp => sp.GetRequiredService<MqttConnection>());
         services.AddSingleton<OutboxPublisher>();
         services.AddSingleton<IHeartbeatSection, MessagingHeartbeatSection>();
         services.AddSingleton<IHeartbeatSection, SystemHeartbeatSection>();

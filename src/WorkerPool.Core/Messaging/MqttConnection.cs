@@ -17,7 +17,7 @@ namespace WorkerPool.Messaging;
 /// <c>online</c> status, and reconnects forever with capped exponential backoff and jitter (Polly); a broker that
 /// refuses the credentials is retried slowly. Every state change is logged once.
 /// </summary>
-public sealed class MqttConnection : Health.IBrokerLink, IAsyncDisposable
+public sealed class MqttConnection : Health.IBrokerLink, IMqttPublisher, IAsyncDisposable
 {
     private readonly MqttOptions _options;
     private readonly string _deviceId, _version;

@@ -1,7 +1,4 @@
-using System.Text;
 using Microsoft.Extensions.Logging;
-using MQTTnet;
-using MQTTnet.Protocol;
 using WorkerPool.Diagnostics;
 using WorkerPool.Outbox;
 
@@ -9,7 +6,8 @@ namespace WorkerPool.Messaging;
 
 /// <summary>
 /// Drains the outbox to the broker, oldest first, in batches: each record goes out with QoS 1 on its camera's
-/// counts topic, with its message id as an MQTT 5 user property, and is deleted only after the broker's PUBACK.
+/// counts topic, with its message id as an MQTT 5 user property (<see cref="CountMessage"/>), and is deleted (archived)
+/// only after the broker's PUBACK.
 /// A new record wakes it at once; it never polls.
 /// </summary>
 public sealed class OutboxPublisher(CountOutbox outbox, MqttConnection connection, int batchSize, TimeProvider time, ILogger logger) : IDisposable
@@ -96,7 +94,7 @@ public sealed class OutboxPublisher(CountOutbox outbox, MqttConnection connectio
         {
             foreach (var entry in batch)
             {
-                var result = await connection.PublishAsync(Message(entry), cancellationToken).ConfigureAwait(false);
+                var result = await connection.PublishAsync(CountMessage.Of(entry, connection.Topics), cancellationToken).ConfigureAwait(false);
                 if (!result.IsSuccess)
                 {
                     // The broker answered but refused (e.g. ACL): keep the record and back off instead of spinning.
@@ -133,15 +131,6 @@ public sealed class OutboxPublisher(CountOutbox outbox, MqttConnection connectio
         if (reconnect) await connection.WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
         return acked.Count;
     }
-
-    private MqttApplicationMessage Message(OutboxEntry entry) => new MqttApplicationMessageBuilder()
-        .WithTopic(connection.Topics.Counts(entry.CameraId))
-        .WithPayload(Encoding.UTF8.GetBytes(entry.Payload))
-        .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-        .WithContentType("application/json")
-        .WithUserProperty("messageId", Encoding.UTF8.GetBytes(entry.MessageId).AsMemory())
-        .WithUserProperty("seq", Encoding.UTF8.GetBytes(entry.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)).AsMemory())
-        .Build();
 
     /// <inheritdoc />
     public void Dispose() => _drain.Dispose();

@@ -69,6 +69,45 @@ public sealed class CommandTests : IDisposable
         Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
     }
 
+    [Fact]
+    public async Task Resend_PublishesArchivedRecordsAgainWithTheirOwnMessageIdsAndPayloads()
+    {
+        _broker.Start();
+        await using var watcher = new MqttProbe();
+        await watcher.ConnectAsync(_broker.Port, "workerpool/demo-01/counts/#");
+        string config = ConfigFiles.DeriveServiceConfig(_dir, "resend.json", _broker.Port);
+        await using var host = HostProcess.Start("run", "--config", config);
+        await watcher.WaitForAsync(m => m.Any(r => r.UserProperties["seq"] == "3"), TimeSpan.FromSeconds(120), "count record seq 3");
+        await using var operatorClient = new MqttProbe();
+        await operatorClient.ConnectAsync(_broker.Port, "unused/#");
+        const string resend = "workerpool/demo-01/cmd/resend";
+
+        // Archived once the publisher has taken its acknowledgements: ask until both are there (bounded).
+        System.Text.Json.JsonElement reply = default;
+        for (int attempt = 0; attempt < 30; attempt++)
+        {
+            reply = await operatorClient.RequestAsync(resend, """{"camera": "vtest", "fromSeq": 1, "toSeq": 2}""", TimeSpan.FromSeconds(20));
+            if (reply.GetProperty("ok").GetBoolean() && reply.GetProperty("result").GetProperty("resent").GetInt32() == 2) break;
+            await Task.Delay(1000);
+        }
+        Assert.Equal("""{"resent":2,"missing":[]}""", reply.GetProperty("result").GetRawText());
+        var got = await watcher.WaitForAsync(m => m.Count(r => r.UserProperties["seq"] is "1" or "2") >= 4, TimeSpan.FromSeconds(20), "seqs 1 and 2 twice");
+        foreach (var seq in new[] { "1", "2" })
+        {
+            var copies = got.Where(r => r.UserProperties["seq"] == seq).ToArray();
+            Assert.Equal(2, copies.Length);
+            Assert.Equal(copies[0].Payload, copies[1].Payload);
+            Assert.Equal(copies[0].UserProperties["messageId"], copies[1].UserProperties["messageId"]);
+            Assert.Equal("workerpool/demo-01/counts/vtest", copies[1].Topic);
+        }
+
+        var tooMany = await operatorClient.RequestAsync(resend, """{"camera": "vtest", "fromSeq": 1, "toSeq": 501}""", TimeSpan.FromSeconds(20));
+        Assert.Contains("at most 500 records per resend", tooMany.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        host.Signal(SigTerm);
+        Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+    }
+
     public void Dispose()
     {
         _broker.Dispose();
