@@ -31,10 +31,10 @@ public sealed class FleetFixture : IAsyncDisposable
         return new FleetFixture(broker, database);
     }
 
-    /// <summary>Starts an ingest instance and waits until it is subscribed.</summary>
-    public async Task<HostProcess> StartIngestAsync(string clientId, string group = "workerpool-ingest")
+    /// <summary>Starts an ingest instance (with <paramref name="options"/> added to its command line) and waits until it is subscribed.</summary>
+    public async Task<HostProcess> StartIngestAsync(string clientId, string group = "workerpool-ingest", params string[] options)
     {
-        var ingest = HostProcess.StartFile(Script, null, "ingest", "--broker", BrokerAddress, "--database", Database.ConnectionString(), "--client-id", clientId, "--group", group);
+        var ingest = HostProcess.StartFile(Script, null, ["ingest", "--broker", BrokerAddress, "--database", Database.ConnectionString(), "--client-id", clientId, "--group", group, .. options]);
         _processes.Add(ingest);
         await ingest.WaitForStderrAsync($"Ingest {clientId} connected", TimeSpan.FromMinutes(3));
         return ingest;
@@ -52,10 +52,10 @@ public sealed class FleetFixture : IAsyncDisposable
         return JsonDocument.Parse(stdout[^1]).RootElement.Clone();
     }
 
-    /// <summary>Runs <c>report</c> and returns its last line, parsed.</summary>
-    public async Task<JsonElement> ReportAsync()
+    /// <summary>Runs <c>report</c> (with <paramref name="audit"/>, <c>report --audit</c>) and returns its last line, parsed.</summary>
+    public async Task<JsonElement> ReportAsync(bool audit = false)
     {
-        var (code, stdout, stderr) = await RunAsync(TimeSpan.FromMinutes(2), "report", "--database", Database.ConnectionString());
+        var (code, stdout, stderr) = await RunAsync(TimeSpan.FromMinutes(2), ["report", "--database", Database.ConnectionString(), .. (audit ? new[] { "--audit" } : [])]);
         Assert.True(code == 0, $"report exited {code}: {string.Join('\n', stderr.TakeLast(20))}");
         return JsonDocument.Parse(stdout[^1]).RootElement.Clone();
     }
