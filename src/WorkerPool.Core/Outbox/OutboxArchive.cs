@@ -69,7 +69,7 @@ internal sealed class OutboxArchive
             ["stored"] = record["at"],
         };
         clock.Stamp(doc);
-        // A number is never given twice, so this is a record archived already (its delete was retried): replace it.
+        // Not there already (a seq is never given twice); should it be, the newer copy replaces it, counted once.
         if (_docs.FindById(doc["_id"]) is { } old)
         {
             _addedCount--;

@@ -10,8 +10,8 @@ namespace WorkerPool.Outbox;
 /// sequence number per camera; <c>meta</c>, the payload bytes and retention's drop count), each change in one
 /// transaction, and beside them the <see cref="OutboxArchive"/> of acknowledged records. It keeps the stored count and
 /// bytes, and the records the broker acknowledged that could not be deleted yet: those are no longer backlog and never
-/// read again. A storage error leaves LiteDB's streams failed, so the
-/// store is then marked broken and <see cref="EnsureOpen"/> reopens it. Not thread-safe: the outbox calls it under its lock.
+/// read again. A storage error leaves LiteDB's streams failed, so the store is then marked broken and
+/// <see cref="EnsureOpen"/> reopens it. Not thread-safe: the outbox calls it under its lock.
 /// </summary>
 internal sealed class OutboxStore : IDisposable
 {
