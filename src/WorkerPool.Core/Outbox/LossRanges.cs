@@ -14,6 +14,9 @@ internal sealed class LossRanges
     /// <summary>Most ranges kept per camera.</summary>
     public const int MaxPerCamera = 16;
 
+    /// <summary>Most ranges reported in all (the heartbeat schema's bound), reached only beyond 16 cameras with losses.</summary>
+    public const int MaxReported = 256;
+
     // from, to (8 bytes each) and the reason (1 byte) per range, as written by Write.
     private const int RangeBytes = 8 + 8 + 1;
 
@@ -106,11 +109,14 @@ internal sealed class LossRanges
         Publish();
     }
 
-    private void Publish() => _snapshot =
-    [
-        .. _cameras.OrderBy(c => c.Key, StringComparer.Ordinal)
-            .SelectMany(c => c.Value.Select(r => new LossRange(c.Key, r.From, r.To, Name(r.Reason)))),
-    ];
+    private void Publish()
+    {
+        var cameras = _cameras.OrderBy(c => c.Key, StringComparer.Ordinal).ToList();
+        var ranges = cameras.SelectMany((c, camera) => c.Value.Select((r, rank) => (Camera: camera, Rank: rank, Range: new LossRange(c.Key, r.From, r.To, Name(r.Reason)))));
+        // Over the bound, every camera keeps its most recent ranges: the older ones of all go first.
+        if (cameras.Sum(c => c.Value.Count) > MaxReported) ranges = ranges.OrderBy(r => r.Rank).Take(MaxReported).OrderBy(r => r.Camera).ThenBy(r => r.Rank);
+        _snapshot = [.. ranges.Select(r => r.Range)];
+    }
 
     private static string Name(LossReason reason) => reason == LossReason.Retention ? "retention" : "unstored";
 

@@ -58,6 +58,24 @@ public sealed class LossRangesTests
     }
 
     [Fact]
+    public void Snapshot_BeyondTheHeartbeatsBound_KeepsEveryCamerasMostRecentRanges()
+    {
+        var losses = new LossRanges();
+        for (int c = 0; c < 20; c++)
+            for (long i = 1; i <= LossRanges.MaxPerCamera; i++) losses.Add($"cam-{c:D2}", i * 10, i * 10, LossReason.Retention);
+
+        var reported = losses.Snapshot;
+
+        Assert.Equal(LossRanges.MaxReported, reported.Count);
+        Assert.All(reported.GroupBy(r => r.Camera), g =>
+        {
+            Assert.InRange(g.Count(), LossRanges.MaxReported / 20, LossRanges.MaxReported / 20 + 1);
+            Assert.Equal(LossRanges.MaxPerCamera * 10L, g.First().FromSeq); // the most recent first, still
+        });
+        Assert.Equal([.. reported.Select(r => r.Camera).Distinct().Order(StringComparer.Ordinal)], reported.Select(r => r.Camera).Distinct());
+    }
+
+    [Fact]
     public void AddEach_RunsOfSeqsBecomeRanges()
     {
         var losses = new LossRanges();
