@@ -39,9 +39,7 @@ internal static class FleetReportQuery
 
     private const string GapsSql = """
         SELECT g.device_id, g.camera_id, g.from_seq, g.to_seq,
-               coalesce((SELECT sum(least(e.to_seq, g.to_seq) - greatest(e.from_seq, g.from_seq) + 1) FROM explained_losses e
-                         WHERE e.device_id = g.device_id AND e.camera_id = g.camera_id
-                           AND e.from_seq <= g.to_seq AND e.to_seq >= g.from_seq), 0) >= g.to_seq - g.from_seq + 1
+               fleet_gap_explained(g.device_id, g.camera_id, g.from_seq, g.to_seq)
         FROM ledger_gaps g ORDER BY g.device_id, g.camera_id, g.from_seq
         """;
 

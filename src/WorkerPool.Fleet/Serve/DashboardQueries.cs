@@ -24,9 +24,7 @@ internal sealed class DashboardQueries(FleetStore store)
                    sum(x.to_seq - x.from_seq + 1) FILTER (WHERE NOT x.explained) AS unexplained_missing,
                    count(*) FILTER (WHERE x.explained) AS explained
             FROM (SELECT g.from_seq, g.to_seq,
-                         coalesce((SELECT sum(least(e.to_seq, g.to_seq) - greatest(e.from_seq, g.from_seq) + 1) FROM explained_losses e
-                                   WHERE e.device_id = g.device_id AND e.camera_id = g.camera_id
-                                     AND e.from_seq <= g.to_seq AND e.to_seq >= g.from_seq), 0) >= g.to_seq - g.from_seq + 1 AS explained
+                         fleet_gap_explained(g.device_id, g.camera_id, g.from_seq, g.to_seq) AS explained
                   FROM ledger_gaps g WHERE g.device_id = l.device_id AND g.camera_id = l.camera_id) x
         ) g ON true
         GROUP BY l.device_id ORDER BY l.device_id
@@ -34,9 +32,7 @@ internal sealed class DashboardQueries(FleetStore store)
 
     private const string UnexplainedSql = """
         SELECT g.device_id, g.camera_id, g.from_seq, g.to_seq FROM ledger_gaps g
-        WHERE coalesce((SELECT sum(least(e.to_seq, g.to_seq) - greatest(e.from_seq, g.from_seq) + 1) FROM explained_losses e
-                        WHERE e.device_id = g.device_id AND e.camera_id = g.camera_id
-                          AND e.from_seq <= g.to_seq AND e.to_seq >= g.from_seq), 0) < g.to_seq - g.from_seq + 1
+        WHERE NOT fleet_gap_explained(g.device_id, g.camera_id, g.from_seq, g.to_seq)
         ORDER BY g.device_id, g.camera_id, g.from_seq
         """;
 

@@ -15,20 +15,21 @@ internal sealed class ResendRequests(FleetStore store, string instance)
     /// <summary>Most records one request asks for (the device caps a resend at as many); a longer gap is asked for in parts.</summary>
     public const int MaxRecordsPerRequest = 500;
 
+    /// <summary>Most requests one device gets per round: within its command budget (10 at once, then 1 a second).</summary>
+    public const int MaxPerDevice = 5;
+
     private const string TakeSql = """
-        WITH due AS (
-            SELECT g.device_id, g.camera_id, g.from_seq, least(g.to_seq, g.from_seq + $3 - 1) AS to_seq
+        WITH candidates AS (
+            SELECT g.device_id, g.camera_id, g.from_seq, least(g.to_seq, g.from_seq + $3 - 1) AS to_seq, g.detected_at,
+                   row_number() OVER (PARTITION BY g.device_id ORDER BY g.detected_at, g.camera_id, g.from_seq) AS nth
             FROM ledger_gaps g
             WHERE g.detected_at < now() - $1
-              -- unexplained: the device did not report the whole range lost for good
-              AND coalesce((SELECT sum(least(e.to_seq, g.to_seq) - greatest(e.from_seq, g.from_seq) + 1) FROM explained_losses e
-                            WHERE e.device_id = g.device_id AND e.camera_id = g.camera_id
-                              AND e.from_seq <= g.to_seq AND e.to_seq >= g.from_seq), 0) < g.to_seq - g.from_seq + 1
+              AND NOT fleet_gap_explained(g.device_id, g.camera_id, g.from_seq, g.to_seq)
               AND NOT EXISTS (SELECT 1 FROM resend_requests r
                               WHERE r.device_id = g.device_id AND r.camera_id = g.camera_id AND r.requested_at > now() - $2
                                 AND r.from_seq <= least(g.to_seq, g.from_seq + $3 - 1) AND r.to_seq >= g.from_seq)
-            ORDER BY g.detected_at
-            LIMIT $4
+        ), due AS (
+            SELECT device_id, camera_id, from_seq, to_seq FROM candidates WHERE nth <= $6 ORDER BY detected_at LIMIT $4
         )
         INSERT INTO resend_requests (device_id, camera_id, from_seq, to_seq, requested_by)
         SELECT device_id, camera_id, from_seq, to_seq, $5 FROM due
@@ -37,7 +38,8 @@ internal sealed class ResendRequests(FleetStore store, string instance)
 
     /// <summary>
     /// The gaps older than <paramref name="grace"/> (redeliveries out of order fill most gaps by then) not asked for
-    /// within <paramref name="interval"/>, at most <paramref name="max"/>; each is recorded as asked for now.
+    /// within <paramref name="interval"/>, at most <paramref name="max"/> and <see cref="MaxPerDevice"/> per device (a
+    /// device refuses commands over its budget); each is recorded as asked for now.
     /// </summary>
     public async Task<IReadOnlyList<ResendRequest>> TakeDueAsync(TimeSpan grace, TimeSpan interval, int max, CancellationToken token)
     {
@@ -53,6 +55,7 @@ internal sealed class ResendRequests(FleetStore store, string instance)
             take.Parameters.Add(new NpgsqlParameter<long> { TypedValue = MaxRecordsPerRequest });
             take.Parameters.Add(new NpgsqlParameter<int> { TypedValue = max });
             take.Parameters.Add(new NpgsqlParameter<string> { TypedValue = instance });
+            take.Parameters.Add(new NpgsqlParameter<long> { TypedValue = MaxPerDevice });
             await using var rows = await take.ExecuteReaderAsync(token).ConfigureAwait(false);
             while (await rows.ReadAsync(token).ConfigureAwait(false))
                 taken.Add(new ResendRequest(rows.GetString(0), rows.GetString(1), rows.GetInt64(2), rows.GetInt64(3)));

@@ -73,6 +73,34 @@ public sealed class LedgerTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task A_loss_range_that_grew_between_heartbeats_is_counted_once_so_a_gap_beyond_it_stays_unexplained()
+    {
+        Skip.If(_server is null, "PostgreSQL server not installed");
+        await WriteAsync("a", 9, 10);
+        // The device merges its ranges: 1..3 first, then 1..5; both rows are kept, and together they must not cover 1..8.
+        foreach (var loss in new[] { new LossRange("a", 1, 3, "retention"), new LossRange("a", 1, 5, "retention") })
+            await _writer.WriteAsync([new InboundHeartbeat("d1", DateTime.UtcNow, Heartbeat(loss), "{}")], CancellationToken.None);
+        Assert.Equal([new GapReport(1, 8, false)], (await CameraAsync("a")).Gaps);
+        await _writer.WriteAsync([new InboundHeartbeat("d1", DateTime.UtcNow, Heartbeat(new LossRange("a", 6, 8, "unstored")), "{}")], CancellationToken.None);
+        Assert.Equal([new GapReport(1, 8, true)], (await CameraAsync("a")).Gaps);
+    }
+
+    [SkippableFact]
+    public async Task Resend_requests_go_at_most_five_per_device_per_round_each_gap_once_per_interval()
+    {
+        Skip.If(_server is null, "PostgreSQL server not installed");
+        await WriteAsync("a", [.. Enumerable.Range(0, 11).Select(i => 1L + 2 * i)]); // 1, 3, …, 21: ten gaps
+        await FleetReportQuery.ReadAsync(_store, false, CancellationToken.None); // the ledger records them
+        var requests = new ResendRequests(_store, "test");
+        var first = await requests.TakeDueAsync(TimeSpan.Zero, TimeSpan.FromMinutes(10), 50, CancellationToken.None);
+        var second = await requests.TakeDueAsync(TimeSpan.Zero, TimeSpan.FromMinutes(10), 50, CancellationToken.None);
+        var third = await requests.TakeDueAsync(TimeSpan.Zero, TimeSpan.FromMinutes(10), 50, CancellationToken.None);
+        Assert.Equal((5, 5, 0), (first.Count, second.Count, third.Count));
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => 2L * i), first.Concat(second).Select(r => r.FromSeq).Order());
+        Assert.All(first.Concat(second), r => Assert.Equal(r.FromSeq, r.ToSeq));
+    }
+
+    [SkippableFact]
     public async Task The_same_record_twice_is_stored_once_and_counted_as_a_duplicate()
     {
         Skip.If(_server is null, "PostgreSQL server not installed");
