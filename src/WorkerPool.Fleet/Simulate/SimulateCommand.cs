@@ -33,9 +33,11 @@ internal static class SimulateCommand
         var fast = new Option<bool>("--fast") { Description = "Publish every window at once instead of at each window's close" };
         var linger = new Option<int>("--linger-seconds") { Description = "Stay connected (online, heartbeating) this long after the last window", DefaultValueFactory = _ => 0 };
         var start = new Option<string?>("--start") { Description = "First window start (ISO 8601, UTC); default: now, rounded down to the window" };
+        var backlog = new Option<int>("--backlog-windows") { Description = "Windows every device already counted before --start and publishes at once when it first connects (seqs 1 to this), as a device back from an outage does", DefaultValueFactory = _ => 0 };
+        var publishLog = new Option<FileInfo?>("--publish-log") { Description = "Write messageId,unixMicroseconds for each count record as it is published (for latency measurements)" };
         var command = new Command("simulate", "Simulate a fleet of devices publishing counts, heartbeats and status; prints what it sent, as JSON last")
         {
-            devices, cameras, window, windows, outage, outageWindows, seed, devicePrefix, fast, start, linger,
+            devices, cameras, window, windows, outage, outageWindows, seed, devicePrefix, fast, start, linger, backlog, publishLog,
         };
         broker.AddTo(command);
         command.SetAction(async (r, token) =>
@@ -48,21 +50,23 @@ internal static class SimulateCommand
                 r.GetValue(outageWindows), r.GetValue(seed), r.GetValue(broker.Prefix)!, r.GetValue(devicePrefix)!, r.GetValue(fast), first)
             {
                 Linger = TimeSpan.FromSeconds(Math.Max(0, r.GetValue(linger))),
+                BacklogWindows = r.GetValue(backlog),
             };
-            if (options.Devices < 1 || options.Cameras < 1 || options.WindowSeconds < 1 || options.Windows < 1 || options.OutageFraction is < 0 or > 1)
+            if (options.Devices < 1 || options.Cameras < 1 || options.WindowSeconds < 1 || options.Windows < 1 || options.OutageFraction is < 0 or > 1 || options.BacklogWindows < 0)
             {
-                await Console.Error.WriteLineAsync("simulate: --devices, --cameras, --window-seconds and --windows must be at least 1, --outage-fraction from 0 to 1").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync("simulate: --devices, --cameras, --window-seconds and --windows must be at least 1, --outage-fraction from 0 to 1, --backlog-windows 0 or more").ConfigureAwait(false);
                 return ExitCodes.InvalidInput;
             }
-            return await RunAsync(options, broker.Endpoint(r), TimeProvider.System, token).ConfigureAwait(false);
+            return await RunAsync(options, broker.Endpoint(r), TimeProvider.System, r.GetValue(publishLog), token).ConfigureAwait(false);
         });
         return command;
     }
 
-    public static async Task<int> RunAsync(SimulationOptions options, BrokerEndpoint broker, TimeProvider time, CancellationToken token)
+    public static async Task<int> RunAsync(SimulationOptions options, BrokerEndpoint broker, TimeProvider time, FileInfo? publishLog, CancellationToken token)
     {
         var plan = new SimulationPlan(options);
-        var fleet = Enumerable.Range(0, options.Devices).Select(i => new VirtualDevice(plan, i, broker, time)).ToList();
+        var log = publishLog is null ? null : new PublishLog();
+        var fleet = Enumerable.Range(0, options.Devices).Select(i => new VirtualDevice(plan, i, broker, time, log)).ToList();
         using var connectSlots = new SemaphoreSlim(64); // connects in waves, as a fleet coming up does
         var wallStart = time.GetUtcNow();
         var runs = fleet.Select(d => d.RunAsync(wallStart, connectSlots, token)).ToList();
@@ -76,11 +80,12 @@ internal static class SimulateCommand
             await Console.Error.WriteLineAsync($"simulate: {failed} of {options.Devices} devices failed; first: {runs.First(t => t.IsFaulted).Exception!.InnerException!.Message}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
+        if (log is not null && publishLog is not null) await log.WriteAsync(publishLog.FullName, token).ConfigureAwait(false);
         var ranges = new List<SentRange>();
         for (int d = 0; d < options.Devices; d++)
             for (int c = 0; c < options.Cameras; c++)
             {
-                var range = new SentRange(plan.DeviceId(d), SimulationPlan.CameraId(c), 1, options.Windows, options.Windows);
+                var range = new SentRange(plan.DeviceId(d), SimulationPlan.CameraId(c), 1, options.TotalWindows, options.TotalWindows);
                 ranges.Add(range);
                 Console.WriteLine($"sent {range.Device} {range.Camera} seq {range.FirstSeq}..{range.LastSeq}{(plan.Outage(d) is { } o ? $" (offline windows {o.First}..{o.First + o.Count - 1})" : "")}");
             }

@@ -10,6 +10,15 @@ internal sealed record SimulationOptions(int Devices, int Cameras, int WindowSec
 {
     /// <summary>How long devices stay connected (online, heartbeating) after their last window before they stop.</summary>
     public TimeSpan Linger { get; init; }
+
+    /// <summary>
+    /// Windows each device already counted before <see cref="Start"/> and still holds, as a device back from an outage
+    /// of that many windows does: they take seqs 1 to this, and are published first, in order, at the first connection.
+    /// </summary>
+    public int BacklogWindows { get; init; }
+
+    /// <summary>Seqs per camera over the whole run: the backlog's and the live windows'.</summary>
+    public int TotalWindows => BacklogWindows + Windows;
 }
 
 /// <summary>
@@ -40,11 +49,14 @@ internal sealed class SimulationPlan(SimulationOptions options)
         return (first, Math.Min(Options.OutageWindows, Math.Max(0, Options.Windows - first)));
     }
 
-    /// <summary>The count record of window <paramref name="window"/> (from 0) of one camera: seq is window + 1.</summary>
+    /// <summary>
+    /// The count record of window <paramref name="window"/> of one camera: live windows count from 0, the backlog's
+    /// from <c>-BacklogWindows</c> (before <see cref="SimulationOptions.Start"/>); seq is window + BacklogWindows + 1.
+    /// </summary>
     public CountRecord Record(int device, int camera, int window)
     {
         string deviceId = DeviceId(device), cameraId = CameraId(camera);
-        long seq = window + 1;
+        long seq = window + Options.BacklogWindows + 1;
         var random = new Random(HashCode(deviceId, cameraId, seq));
         var start = Options.Start.AddSeconds((double)window * Options.WindowSeconds);
         int occupancy = random.Next(0, 8);

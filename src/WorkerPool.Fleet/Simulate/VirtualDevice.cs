@@ -10,9 +10,11 @@ namespace WorkerPool.Fleet.Simulate;
 /// One simulated device on its own MQTT 5 connection, publishing exactly the device's payloads: a retained
 /// online status with an offline last will, count records (QoS 1, seq and messageId) at each window close, and a
 /// heartbeat per window. During its outage it drops off the network (the broker sends its will), keeps counting into
-/// a buffer, and replays the buffer in order when it is back, as the device's outbox does.
+/// a buffer, and replays the buffer in order when it is back, as the device's outbox does. A backlog
+/// (<see cref="SimulationOptions.BacklogWindows"/>) is in the buffer from the start and goes out at the first
+/// connection, before the first live window.
 /// </summary>
-internal sealed class VirtualDevice(SimulationPlan plan, int index, BrokerEndpoint broker, TimeProvider time)
+internal sealed class VirtualDevice(SimulationPlan plan, int index, BrokerEndpoint broker, TimeProvider time, PublishLog? log = null)
 {
     private readonly string _id = plan.DeviceId(index);
     private readonly Topics _topics = new(plan.Options.Prefix, plan.DeviceId(index));
@@ -29,6 +31,12 @@ internal sealed class VirtualDevice(SimulationPlan plan, int index, BrokerEndpoi
         var outage = plan.Outage(index);
         using var client = new MqttClientFactory().CreateMqttClient();
         await WithReconnectAsync(client, connectSlots, () => Task.CompletedTask, token).ConfigureAwait(false);
+        if (o.BacklogWindows > 0)
+        {
+            for (int w = -o.BacklogWindows; w < 0; w++)
+                for (int c = 0; c < o.Cameras; c++) _buffer.Enqueue(plan.Record(index, c, w));
+            await FlushAsync(client, connectSlots, token).ConfigureAwait(false);
+        }
         for (int w = 0; w < o.Windows; w++)
         {
             if (!o.Fast)
@@ -79,6 +87,7 @@ internal sealed class VirtualDevice(SimulationPlan plan, int index, BrokerEndpoi
         while (_buffer.TryPeek(out var record))
         {
             byte[] payload = JsonSerializer.SerializeToUtf8Bytes(record, ContractJsonContext.Default.CountRecord);
+            log?.Add(record.MessageId, time.GetUtcNow());
             await WithReconnectAsync(client, slots, () => PublishAsync(client, _topics.Counts(record.CameraId), payload, MqttQualityOfServiceLevel.AtLeastOnce, retain: false, token), token).ConfigureAwait(false);
             _buffer.Dequeue(); // only once the broker has it, as the outbox deletes on PUBACK
             Acknowledged++;
