@@ -13,10 +13,14 @@ public sealed class PostgresServer : IAsyncDisposable
     private readonly TempDir _dir = new();
     private readonly string _bin, _data, _sockets;
     private readonly string? _runAs;
+    private readonly string[] _settings;
     private Process? _process;
 
-    public PostgresServer()
+    /// <param name="settings">Server settings (<c>name=value</c>) given after the defaults, which they override
+    /// (a benchmark turns fsync back on).</param>
+    public PostgresServer(params string[] settings)
     {
+        _settings = settings;
         _bin = FindBin();
         Port = RtspServer.FreePort();
         _data = Path.Combine(_dir.Path, "data");
@@ -31,6 +35,9 @@ public sealed class PostgresServer : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The postmaster's process id while it runs (its backends are its children).</summary>
+    public int? Pid => _process is { HasExited: false } p ? p.Id : null;
+
     /// <summary>An Npgsql connection string to database <paramref name="database"/>.</summary>
     public string ConnectionString(string database = "fleet") => $"Host=127.0.0.1;Port={Port};Username=fleet;Database={database};Timeout=5;Command Timeout=60";
 
@@ -39,8 +46,9 @@ public sealed class PostgresServer : IAsyncDisposable
 
     public async Task<PostgresServer> StartAsync(bool createDatabase = true)
     {
-        var command = Unprivileged(Path.Combine(_bin, "postgres"), "-D", _data, "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "-k", _sockets, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200");
+        string[] args = ["-D", _data, "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-k", _sockets,
+            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200", .. _settings.SelectMany(s => new[] { "-c", s })];
+        var command = Unprivileged(Path.Combine(_bin, "postgres"), args);
         var info = new ProcessStartInfo(command[0]) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var a in command.Skip(1)) info.ArgumentList.Add(a);
         _process = Process.Start(info)!;
