@@ -11,25 +11,65 @@ internal readonly record struct BatchResult(int Stored, int Duplicates);
 
 /// <summary>
 /// Writes a batch of inbound messages in one transaction: count records (with their line and zone rows, the
-/// completeness ledger and the instance's counters, in one statement), device status and heartbeats, config reports.
-/// Every write is idempotent, so a batch that is written again after a redelivery changes nothing.
+/// completeness ledger and the instance's counters, in one statement), device status and heartbeats, config reports,
+/// in one round trip, then commits. Every write is idempotent, so a batch that is written again after a redelivery
+/// changes nothing.
 /// </summary>
+/// <remarks>
+/// Records are first inserted without <c>ON CONFLICT</c>: its speculative insertion about doubled the cost of each row.
+/// A record already stored then fails the statement on its primary key, and the batch is written again, in a new
+/// transaction, with <c>ON CONFLICT DO NOTHING</c>, which drops the duplicates. A batch with a redelivery in it (the
+/// broker's DUP flag, or the same messageId twice) takes that path at once. Either way the database's key decides,
+/// so there is one row per record.
+/// </remarks>
 internal sealed class BatchWriter(FleetStore store, string instance)
 {
     private readonly HashSet<DateTime> _months = [];
+    private long _duplicateRewrites;
+
+    /// <summary>Batches written again because a record in them was already stored (for tests and diagnostics).</summary>
+    public long DuplicateRewrites => Interlocked.Read(ref _duplicateRewrites);
 
     /// <summary>Writes <paramref name="batch"/> and commits; throws on any database error (nothing is then committed).</summary>
     public async Task<BatchResult> WriteAsync(IReadOnlyList<Inbound> batch, CancellationToken token)
     {
+        int received = 0;
+        bool redelivered = false;
+        foreach (var m in batch)
+            if (m is InboundCount)
+            {
+                received++;
+                redelivered |= m.Delivery?.ApplicationMessage.Dup == true;
+            }
         var counts = batch.OfType<InboundCount>().DistinctBy(c => c.MessageId).ToList();
         await EnsurePartitionsAsync(counts, token).ConfigureAwait(false);
         await using var connection = await store.Db.OpenConnectionAsync(token).ConfigureAwait(false);
-        await using var tx = await connection.BeginTransactionAsync(token).ConfigureAwait(false);
-        int stored = 0;
-        if (counts.Count > 0) stored = await WriteCountsAsync(connection, tx, counts, batch.OfType<InboundCount>().Count(), token).ConfigureAwait(false);
-        await DeviceWrites.WriteAsync(connection, tx, batch, token).ConfigureAwait(false);
-        await tx.CommitAsync(token).ConfigureAwait(false);
-        return new BatchResult(stored, batch.OfType<InboundCount>().Count() - stored);
+        bool skipStored = redelivered || counts.Count < received;
+        while (true)
+        {
+            await using var tx = await connection.BeginTransactionAsync(token).ConfigureAwait(false);
+            await using var sql = new NpgsqlBatch(connection, tx);
+            if (counts.Count > 0) sql.BatchCommands.Add(CountsCommand(counts, received, skipStored));
+            DeviceWrites.AddTo(sql, batch);
+            int stored = 0;
+            try
+            {
+                if (sql.BatchCommands.Count > 0)
+                {
+                    await using var reader = await sql.ExecuteReaderAsync(token).ConfigureAwait(false);
+                    if (counts.Count > 0 && await reader.ReadAsync(token).ConfigureAwait(false)) stored = reader.GetInt32(0);
+                }
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && !skipStored)
+            {
+                await tx.RollbackAsync(token).ConfigureAwait(false);
+                skipStored = true;
+                Interlocked.Increment(ref _duplicateRewrites);
+                continue;
+            }
+            await tx.CommitAsync(token).ConfigureAwait(false);
+            return new BatchResult(stored, received - stored);
+        }
     }
 
     private async Task EnsurePartitionsAsync(List<InboundCount> counts, CancellationToken token)
@@ -46,6 +86,7 @@ internal sealed class BatchWriter(FleetStore store, string instance)
 
     private static DateTime Month(DateTime utc) => new(utc.Year, utc.Month, 1, 0, 0, 0, DateTimeKind.Utc);
 
+    // ON_CONFLICT: "ON CONFLICT DO NOTHING" where the batch may hold records already stored, else nothing.
     private const string CountsSql = """
         WITH input AS (
             SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::timestamptz[],
@@ -56,21 +97,21 @@ internal sealed class BatchWriter(FleetStore store, string instance)
             INSERT INTO count_windows (message_id, device_id, camera_id, seq, window_start, window_end, frames_processed,
                                        frames_dropped, frames_failed, clock_synced, received_at)
             SELECT * FROM input ORDER BY device_id, camera_id, seq
-            ON CONFLICT DO NOTHING
+            ON_CONFLICT
             RETURNING message_id, window_start, device_id, camera_id, seq
         ), lines AS (
             INSERT INTO line_counts (window_start, message_id, device_id, camera_id, line_id, in_count, out_count)
             SELECT i.window_start, i.message_id, i.device_id, i.camera_id, l.line_id, l.in_count, l.out_count
             FROM unnest($12::uuid[], $13::text[], $14::bigint[], $15::bigint[]) AS l(message_id, line_id, in_count, out_count)
             JOIN ins i ON i.message_id = l.message_id
-            ON CONFLICT DO NOTHING
+            ON_CONFLICT
         ), zones AS (
             INSERT INTO zone_stats (window_start, message_id, device_id, camera_id, zone_id, mean, min, max)
             SELECT i.window_start, i.message_id, i.device_id, i.camera_id, z.zone_id, z.mean, z.min, z.max
             FROM unnest($16::uuid[], $17::text[], $18::double precision[], $19::integer[], $20::integer[])
                 AS z(message_id, zone_id, mean, min, max)
             JOIN ins i ON i.message_id = z.message_id
-            ON CONFLICT DO NOTHING
+            ON_CONFLICT
         ), ledger AS (
             INSERT INTO camera_ledger (device_id, camera_id, records, max_seq, dirty_from)
             SELECT device_id, camera_id, count(*), max(seq), min(seq) FROM ins
@@ -89,7 +130,11 @@ internal sealed class BatchWriter(FleetStore store, string instance)
         SELECT count(*)::integer FROM ins
         """;
 
-    private async Task<int> WriteCountsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<InboundCount> counts, int received, CancellationToken token)
+    private static readonly string InsertSql = CountsSql.Replace("ON_CONFLICT", "", StringComparison.Ordinal);
+    private static readonly string UpsertSql = CountsSql.Replace("ON_CONFLICT", "ON CONFLICT DO NOTHING", StringComparison.Ordinal);
+
+    /// <summary>The statement that stores <paramref name="counts"/> and updates the ledger and counters; it returns the records stored.</summary>
+    private NpgsqlBatchCommand CountsCommand(List<InboundCount> counts, int received, bool skipStored)
     {
         int n = counts.Count;
         var ids = new Guid[n]; var devices = new string[n]; var cameras = new string[n]; var seqs = new long[n];
@@ -115,7 +160,7 @@ internal sealed class BatchWriter(FleetStore store, string instance)
                 zoneIds.Add(id); zoneNames.Add(zone); zoneMean.Add(stats.Mean); zoneMin.Add(stats.Min); zoneMax.Add(stats.Max);
             }
         }
-        await using var command = new NpgsqlCommand(CountsSql, connection, tx);
+        var command = new NpgsqlBatchCommand(skipStored ? UpsertSql : InsertSql);
         var p = command.Parameters;
         p.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids }); p.Add(new NpgsqlParameter<string[]> { TypedValue = devices });
         p.Add(new NpgsqlParameter<string[]> { TypedValue = cameras }); p.Add(new NpgsqlParameter<long[]> { TypedValue = seqs });
@@ -129,6 +174,6 @@ internal sealed class BatchWriter(FleetStore store, string instance)
         p.Add(new NpgsqlParameter<double[]> { TypedValue = [.. zoneMean] }); p.Add(new NpgsqlParameter<int[]> { TypedValue = [.. zoneMin] });
         p.Add(new NpgsqlParameter<int[]> { TypedValue = [.. zoneMax] });
         p.Add(new NpgsqlParameter<string> { TypedValue = instance }); p.Add(new NpgsqlParameter<int> { TypedValue = received });
-        return (int)(await command.ExecuteScalarAsync(token).ConfigureAwait(false))!;
+        return command;
     }
 }

@@ -16,6 +16,9 @@ internal sealed class FleetStore : IAsyncDisposable
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         if (string.IsNullOrEmpty(builder.ConnectionStringBuilder.ApplicationName)) builder.ConnectionStringBuilder.ApplicationName = "workerpool-fleet";
+        // The ingest runs the same few statements over and over: prepared, they are parsed and planned once per
+        // connection (the batch statement's planning alone took a few ms). A connection string may set its own.
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0) builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
         var db = builder.Build();
         try
         {

@@ -115,6 +115,41 @@ public sealed class LedgerTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task A_record_already_stored_fails_the_fast_insert_and_the_batch_is_written_again_without_it()
+    {
+        Skip.If(_server is null, "PostgreSQL server not installed");
+        var id = Guid.NewGuid();
+        Assert.Equal(new BatchResult(1, 0), await _writer.WriteAsync([Count("a", 1, id)], CancellationToken.None));
+        Assert.Equal(0, _writer.DuplicateRewrites);
+        // The same record again (a device that lost its PUBACK publishes it anew, without the DUP flag) with a new one.
+        Assert.Equal(new BatchResult(1, 1), await _writer.WriteAsync([Count("a", 1, id), Count("a", 2)], CancellationToken.None));
+        Assert.Equal(1, _writer.DuplicateRewrites);
+        Assert.Equal(2L, await _server!.ScalarAsync("SELECT count(*) FROM count_windows"));
+        Assert.Equal(2L, await _server.ScalarAsync("SELECT count(*) FROM line_counts"));
+        Assert.Equal(2L, await _server.ScalarAsync("SELECT count(*) FROM zone_stats"));
+        var camera = await CameraAsync("a");
+        Assert.Equal((2L, 2L), (camera.Records, camera.LastSeq));
+        Assert.Empty(camera.Gaps);
+        Assert.Equal(1L, (await FleetReportQuery.ReadAsync(_store, false, CancellationToken.None)).DuplicatesDropped);
+    }
+
+    [SkippableFact]
+    public async Task The_latest_heartbeat_of_a_device_wins_within_a_batch_and_across_batches()
+    {
+        Skip.If(_server is null, "PostgreSQL server not installed");
+        var now = DateTime.UtcNow;
+        InboundHeartbeat At(DateTime receivedAt, long backlog) =>
+            new("d1", receivedAt, Heartbeat() with { Outbox = new OutboxPayload(backlog, null, 0, 0, 0, 0, null, null) }, $"{{\"backlog\":{backlog}}}");
+        await _writer.WriteAsync([At(now, 5), At(now.AddSeconds(-1), 9)], CancellationToken.None);
+        Assert.Equal(5L, await _server!.ScalarAsync("SELECT outbox_backlog FROM devices WHERE device_id = 'd1'"));
+        await _writer.WriteAsync([At(now.AddSeconds(-2), 7)], CancellationToken.None); // older news, arriving late
+        Assert.Equal(5L, await _server.ScalarAsync("SELECT outbox_backlog FROM devices WHERE device_id = 'd1'"));
+        Assert.Equal(5L, await _server.ScalarAsync("SELECT (heartbeat->>'backlog')::bigint FROM devices WHERE device_id = 'd1'"));
+        await _writer.WriteAsync([At(now.AddSeconds(1), 3)], CancellationToken.None);
+        Assert.Equal(3L, await _server.ScalarAsync("SELECT outbox_backlog FROM devices WHERE device_id = 'd1'"));
+    }
+
+    [SkippableFact]
     public async Task An_audit_finds_rows_deleted_behind_the_ingests_back()
     {
         Skip.If(_server is null, "PostgreSQL server not installed");
