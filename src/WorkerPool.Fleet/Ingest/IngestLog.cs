@@ -20,8 +20,8 @@ internal static partial class IngestLog
     [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "Writing a batch of {Count} messages failed (attempt {Attempt}); nothing is acknowledged, retrying in {DelaySeconds:0.#} s")]
     public static partial void WriteFailed(ILogger logger, int count, int attempt, double delaySeconds, Exception? error);
 
-    [LoggerMessage(EventId = 205, Level = LogLevel.Debug, Message = "Stored {Stored} records, dropped {Duplicates} duplicates, in a batch of {Count}")]
-    public static partial void BatchWritten(ILogger logger, int stored, int duplicates, int count);
+    [LoggerMessage(EventId = 205, Level = LogLevel.Debug, Message = "Stored {Stored} records, dropped {Duplicates} duplicates, in a batch of {Count} ({Milliseconds:0.0} ms)")]
+    public static partial void BatchWritten(ILogger logger, int stored, int duplicates, int count, double milliseconds);
 
     [LoggerMessage(EventId = 206, Level = LogLevel.Warning, Message = "Ledger refresh failed; retrying next round")]
     public static partial void LedgerFailed(ILogger logger, Exception error);
@@ -40,6 +40,9 @@ internal static partial class IngestLog
 
     [LoggerMessage(EventId = 211, Level = LogLevel.Information, Message = "Resend answered on {Topic}: {Reply}")]
     public static partial void ResendAnswered(ILogger logger, string topic, string reply);
+
+    [LoggerMessage(EventId = 213, Level = LogLevel.Warning, Message = "Acknowledging a committed batch of {Count} messages failed; the broker sends the unacknowledged ones again after a reconnect")]
+    public static partial void AcknowledgeFailed(ILogger logger, int count, Exception error);
 
     [LoggerMessage(EventId = 212, Level = LogLevel.Warning, Message = "Asking for missing records failed; retrying next round")]
     public static partial void GapRepairFailed(ILogger logger, Exception error);

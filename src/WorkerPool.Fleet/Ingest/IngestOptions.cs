@@ -9,7 +9,10 @@ internal sealed record IngestOptions(string ClientId, string Group, string Prefi
     /// <summary>How long the broker keeps the session (and queues for it) while the instance is away.</summary>
     public TimeSpan SessionExpiry { get; init; } = TimeSpan.FromDays(1);
 
-    /// <summary>Unacknowledged QoS 1 messages the broker may have in flight to this instance (MQTT 5 Receive Maximum).</summary>
+    /// <summary>
+    /// Unacknowledged QoS 1 messages the broker may have in flight to this instance (MQTT 5 Receive Maximum): a full
+    /// batch being written and the next one waiting.
+    /// </summary>
     public ushort ReceiveMaximum { get; init; } = 2000;
 
     /// <summary>Most messages written in one transaction.</summary>
