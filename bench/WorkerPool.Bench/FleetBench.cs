@@ -49,6 +49,8 @@ internal static partial class FleetBench
         report.AppendLine(CultureInfo.InvariantCulture, $"machine: {Machine()}; {Environment.ProcessorCount} cores; {MemTotal()}; .NET {Environment.Version}; {Versions()}; open files limit {OpenFilesLimit()}");
         report.AppendLine("PostgreSQL settings: " + string.Join(", ", FleetRig.DatabaseSettings));
         report.AppendLine("Mosquitto config: " + rig.BrokerConfig.Replace("\n", "; ", StringComparison.Ordinal).TrimEnd(' ', ';'));
+        report.AppendLine("ingest options beyond broker, database and ids: " + (FleetRig.IngestArguments.Length == 0 ? "none (defaults)" : string.Join(' ', FleetRig.IngestArguments)));
+        report.AppendLine(CultureInfo.InvariantCulture, $"load average at the start (the machine is shared): {File.ReadAllText("/proc/loadavg").Trim()}");
         report.AppendLine();
         if (selected.Contains("steady") || selected.Contains("burst"))
         {
@@ -60,7 +62,7 @@ internal static partial class FleetBench
         }
         if (selected.Contains("drain")) ok &= await DrainAsync(rig, repeats, report);
         if (selected.Contains("connections") && connections > 0) ok &= await ConnectionsAsync(rig, connections, report);
-        report.AppendLine(CultureInfo.InvariantCulture, $"whole run: {clock.Elapsed.TotalMinutes:0.0} min");
+        report.AppendLine(CultureInfo.InvariantCulture, $"whole run: {clock.Elapsed.TotalMinutes:0.0} min; load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine(report);
         return ok ? 0 : 1;
     }
@@ -377,7 +379,7 @@ internal static partial class FleetBench
         report.AppendLine(CultureInfo.InvariantCulture, $"| simulator start -> all connected ($SYS, 1 s resolution) | {(double.IsNaN(allConnectedAt) ? "never" : $"{allConnectedAt:0} s")} |");
         report.AppendLine(CultureInfo.InvariantCulture, $"| simulator run (connect, one window, publish, disconnect) | {simSeconds:0} s |");
         report.AppendLine(CultureInfo.InvariantCulture, $"| the window's {expected:N0} records, publish -> committed, p50 / p99 / max | {Ms(samples, 0.5)} / {Ms(samples, 0.99)} / {Ms(samples, 1)} |");
-        report.AppendLine(CultureInfo.InvariantCulture, $"| RSS peak: Mosquitto / ingest / PostgreSQL (all its processes) / simulator | {Mib(brokerPeak)} / {Mib(ingestPeak)} / {Mib(dbPeak)} / {Mib(simPeak)} |");
+        report.AppendLine(CultureInfo.InvariantCulture, $"| memory peak, RSS: Mosquitto / ingest / PostgreSQL (all its processes, PSS) / simulator | {Mib(brokerPeak)} / {Mib(ingestPeak)} / {Mib(dbPeak)} / {Mib(simPeak)} |");
         report.AppendLine(CultureInfo.InvariantCulture, $"| Mosquitto RSS per connection (peak less its RSS before) | {(brokerPeak - before.BrokerRss) / (double)devices / 1024:0.0} KiB |");
         report.AppendLine(CultureInfo.InvariantCulture, $"| CPU seconds over the run: Mosquitto / ingest / PostgreSQL / simulator | {after.BrokerCpu - before.BrokerCpu:0.0} / {after.IngestCpu - before.IngestCpu:0.0} / {after.DbCpu - before.DbCpu:0.0} / {simCpu:0.0} |");
         report.AppendLine();
@@ -430,7 +432,7 @@ internal static partial class FleetBench
         double wall = after.At - before.At;
         string Cpu(double a, double b) => $"{a - b:0.0} s ({(a - b) / wall * 100:0} % of one core; {(a - b) / records * 1e6:0} µs per record)";
         return $"- CPU over {wall:0.0} s: ingest {Cpu(after.IngestCpu, before.IngestCpu)}; Mosquitto {Cpu(after.BrokerCpu, before.BrokerCpu)}; PostgreSQL {Cpu(after.DbCpu, before.DbCpu)}\n" +
-               $"- RSS at the end: ingest {Mib(after.IngestRss)}, Mosquitto {Mib(after.BrokerRss)}, PostgreSQL (all its processes, shared buffers counted in each) {Mib(after.DbRss)}\n";
+               $"- RSS at the end: ingest {Mib(after.IngestRss)}, Mosquitto {Mib(after.BrokerRss)}, PostgreSQL (all its processes, proportional set size) {Mib(after.DbRss)}\n";
     }
 
     private sealed record SimulatorRun(int Code, long Records);

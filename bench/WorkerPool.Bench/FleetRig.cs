@@ -40,8 +40,14 @@ internal sealed class FleetRig : IAsyncDisposable
 
     public string Dir => _dir.Path;
 
+    /// <summary>Extra ingest options for every instance the run starts (<c>--ingest-args</c>).</summary>
+    public static string[] IngestArguments { get; set; } = [];
+
     /// <summary>The broker's config, as written for the run.</summary>
     public string BrokerConfig { get; private set; } = "";
+
+    /// <summary>The broker's in-flight window per client: at least the ingest's Receive Maximum.</summary>
+    public static int InFlight { get; set; } = 2000;
 
     public static string Script => Path.Combine(BenchSupport.FindRoot(), "deploy-scripts", "workerpool-fleet");
 
@@ -70,7 +76,7 @@ internal sealed class FleetRig : IAsyncDisposable
             $"listener {BrokerPort} 127.0.0.1",
             "allow_anonymous true",
             $"user {Environment.UserName}",
-            "max_inflight_messages 2000",
+            $"max_inflight_messages {InFlight}",
             "max_queued_messages 1000000",
             "max_connections -1",
             "persistence false",
@@ -109,8 +115,8 @@ internal sealed class FleetRig : IAsyncDisposable
     /// <summary>Starts an ingest instance and waits (bounded) until it is connected and subscribed.</summary>
     public async Task<HostProcess> StartIngestAsync(string clientId, string database, string prefix = "workerpool")
     {
-        var ingest = Start("ingest", "--broker", BrokerAddress, "--database", Database.ConnectionString(database), "--client-id", clientId,
-            "--group", clientId, "--prefix", prefix);
+        var ingest = Start(["ingest", "--broker", BrokerAddress, "--database", Database.ConnectionString(database), "--client-id", clientId,
+            "--group", clientId, "--prefix", prefix, .. IngestArguments]);
         await ingest.WaitForStderrAsync($"Ingest {clientId} connected", TimeSpan.FromMinutes(3));
         return ingest;
     }
@@ -187,12 +193,27 @@ internal static class ProcStats
         return ticks / TicksPerSecond;
     }
 
-    /// <summary>Resident memory in bytes (VmRSS) of <paramref name="pid"/> and, with <paramref name="tree"/>, its children.</summary>
+    /// <summary>
+    /// Resident memory in bytes of <paramref name="pid"/> (VmRSS) or, with <paramref name="tree"/>, of it and its
+    /// children as their proportional set sizes (Pss: memory they share, PostgreSQL's shared buffers, counted once).
+    /// </summary>
     public static long RssBytes(int pid, bool tree = false)
     {
-        long rss = Status(pid, "VmRSS");
-        if (tree) foreach (int child in Children(pid)) rss += Status(child, "VmRSS");
-        return rss;
+        if (!tree) return Status(pid, "VmRSS");
+        long pss = Rollup(pid, "Pss");
+        foreach (int child in Children(pid)) pss += Rollup(child, "Pss");
+        return pss;
+    }
+
+    private static long Rollup(int pid, string field)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/smaps_rollup").FirstOrDefault(l => l.StartsWith(field + ":", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException) { return 0; }
+        catch (UnauthorizedAccessException) { return 0; }
     }
 
     /// <summary>Peak resident memory (VmHWM) of one process, in bytes.</summary>
