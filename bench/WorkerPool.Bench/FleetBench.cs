@@ -243,6 +243,8 @@ internal static partial class FleetBench
         report.AppendLine();
         report.AppendLine(CultureInfo.InvariantCulture, $"verdict: {(ratio >= 0.5 ? "target met" : "TARGET MISSED")}: the ingest drains at {ratio:0.00}x the slower baseline");
         report.AppendLine(CultureInfo.InvariantCulture, $"rows in the ingest's database: {drainRows:N0} ({distinct:N0} distinct device, camera, seq) for {records * (repeats + WarmUpRounds):N0} records sent");
+        long bytes = await rig.ScalarAsync("SELECT sum(pg_total_relation_size(relid)) FROM (SELECT relid FROM pg_partition_tree('count_windows') UNION ALL SELECT relid FROM pg_partition_tree('line_counts') UNION ALL SELECT relid FROM pg_partition_tree('zone_stats')) t", "drain");
+        report.AppendLine(CultureInfo.InvariantCulture, $"disk per record (count_windows, line_counts, zone_stats with their indexes; one line and one zone per record): {bytes / (double)Math.Max(1, drainRows):0} bytes");
         report.AppendLine();
         string PerRecord(Func<Usage, double> cpu) => Join(drainUsage.Select(u => (cpu(u.After) - cpu(u.Before)) / records * 1e6), "0");
         report.AppendLine(CultureInfo.InvariantCulture, $"CPU per record while the ingest drained, µs (each repeat): ingest {PerRecord(u => u.IngestCpu)}; PostgreSQL {PerRecord(u => u.DbCpu)}; Mosquitto {PerRecord(u => u.BrokerCpu)}");
@@ -326,7 +328,9 @@ internal static partial class FleetBench
     {
         Progress($"connections: {devices} devices");
         await rig.CreateDatabaseAsync("connections");
-        var ingest = await rig.StartIngestAsync("conn-ingest", "connections");
+        // Its own topic prefix: the earlier phases' devices left retained statuses under the default one.
+        const string prefix = "conn";
+        var ingest = await rig.StartIngestAsync("conn-ingest", "connections", prefix);
         using var sys = new MqttClientFactory().CreateMqttClient();
         long connected = 0, peak = 0;
         double allConnectedAt = double.NaN;
@@ -347,8 +351,8 @@ internal static partial class FleetBench
         string log = Path.Combine(rig.Dir, "connections.csv");
         var before = Snapshot(rig, ingest);
         watch.Start();
-        var simulator = rig.Start("simulate", "--broker", rig.BrokerAddress, "--devices", Str(devices), "--cameras", Str(Cameras), "--window-seconds", Str(WindowSeconds),
-            "--windows", "1", "--device-prefix", "conn", "--seed", "4", "--publish-log", log);
+        var simulator = rig.Start("simulate", "--broker", rig.BrokerAddress, "--prefix", prefix, "--devices", Str(devices), "--cameras", Str(Cameras),
+            "--window-seconds", Str(WindowSeconds), "--windows", "1", "--device-prefix", "conn", "--seed", "4", "--publish-log", log);
         long simPeak = 0, brokerPeak = 0, ingestPeak = 0, dbPeak = 0;
         double simCpu = 0;
         while (!simulator.HasExited && watch.Elapsed < PhaseLimit)
@@ -430,7 +434,7 @@ internal static partial class FleetBench
     private static string Resources(Usage before, Usage after, long records)
     {
         double wall = after.At - before.At;
-        string Cpu(double a, double b) => $"{a - b:0.0} s ({(a - b) / wall * 100:0} % of one core; {(a - b) / records * 1e6:0} µs per record)";
+        string Cpu(double a, double b) => $"{a - b:0.0} s ({(a - b) / wall * 100:0} % of one core; {(a - b) / records * 1e6:0} µs per count record, heartbeats, status and idle time included)";
         return $"- CPU over {wall:0.0} s: ingest {Cpu(after.IngestCpu, before.IngestCpu)}; Mosquitto {Cpu(after.BrokerCpu, before.BrokerCpu)}; PostgreSQL {Cpu(after.DbCpu, before.DbCpu)}\n" +
                $"- RSS at the end: ingest {Mib(after.IngestRss)}, Mosquitto {Mib(after.BrokerRss)}, PostgreSQL (all its processes, proportional set size) {Mib(after.DbRss)}\n";
     }
