@@ -34,6 +34,7 @@ internal static partial class FleetBench
     [System.Runtime.InteropServices.LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int sig);
 
+    private const int SigStop = 19, SigCont = 18;
     private const int Cameras = 2, WindowSeconds = 60, BurstDevices = 200, BurstWindows = 60, WarmUpRounds = 2;
     private static readonly TimeSpan PhaseLimit = TimeSpan.FromMinutes(6);
 
@@ -149,18 +150,18 @@ internal static partial class FleetBench
         var ingest = await rig.StartIngestAsync("drain", "drain", prefix);
         if (await ShellAsync($"mosquitto_sub -h 127.0.0.1 -p {rig.BrokerPort} -V mqttv5 -c -i sub -x 86400 -q 1 -t '{filter}' -E", TimeSpan.FromSeconds(20)) != 0)
             throw new InvalidOperationException("mosquitto_sub could not subscribe");
-        await using var hold = new NpgsqlConnection(rig.Database.ConnectionString("drain"));
-        await hold.OpenAsync();
+        await using var db = new NpgsqlConnection(rig.Database.ConnectionString("drain"));
+        await db.OpenAsync();
         // Rounds -1 and 0 warm up the three consumers (the ingest's tiered JIT took two bursts to settle, the COPY
         // code) and are not counted.
         for (int r = -WarmUpRounds + 1; r <= repeats; r++)
         {
             string devices = $"r{r + WarmUpRounds}";
             Progress($"drain {r}/{repeats}{(r <= 0 ? " (warm-up)" : "")}: queueing {records:N0} records for mosquitto_sub and the ingest");
-            // The ingest's writes wait on a lock while the burst is published: the broker queues what the ingest's
-            // in-flight window (Receive Maximum 2,000) does not hold, as during a database stall.
-            var holding = await hold.BeginTransactionAsync();
-            await using (var lockTable = new NpgsqlCommand("LOCK TABLE count_windows IN SHARE MODE", hold, holding)) await lockTable.ExecuteNonQueryAsync();
+            // The ingest is frozen (SIGSTOP) while the burst is published, so the broker queues it for its session as
+            // for mosquitto_sub's; at most a socket buffer's worth reaches its kernel buffer first. SIGCONT starts the
+            // clock: the ingest goes on warm, as a long-running instance back from a pause would.
+            ingest.Signal(SigStop);
             var windowStart = start.AddSeconds((BurstWindows - 1) * WindowSeconds);
             var run = await RunSimulatorAsync(rig, null, "--prefix", prefix, "--devices", Str(BurstDevices), "--cameras", Str(Cameras), "--window-seconds", Str(WindowSeconds),
                 "--windows", "1", "--backlog-windows", Str(BurstWindows - 1), "--fast", "--device-prefix", devices, "--seed", Str(20 + r),
@@ -188,7 +189,7 @@ internal static partial class FleetBench
                         : null;
                     if (perf is not null) await Task.Delay(500);
                     long released = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks / 10;
-                    await holding.RollbackAsync();
+                    ingest.Signal(SigCont);
                     string mine = $"device_id LIKE '{devices}-%'";
                     long stored = await rig.WaitForAsync($"SELECT count(*) FROM count_windows WHERE {mine}", "drain", records, TimeSpan.FromSeconds(150));
                     var after = Snapshot(rig, ingest);
@@ -197,7 +198,7 @@ internal static partial class FleetBench
                         _ = kill(perf.Id, 2);
                         await perf.WaitForExitAsync();
                     }
-                    await using var span = new NpgsqlCommand($"SELECT (extract(epoch FROM max(pg_xact_commit_timestamp(xmin))) * 1000000)::bigint FROM count_windows WHERE {mine}", hold);
+                    await using var span = new NpgsqlCommand($"SELECT (extract(epoch FROM max(pg_xact_commit_timestamp(xmin))) * 1000000)::bigint FROM count_windows WHERE {mine}", db);
                     double s = ((long)(await span.ExecuteScalarAsync())! - released) / 1e6;
                     ok &= stored == records;
                     if (r > 0)
@@ -205,10 +206,9 @@ internal static partial class FleetBench
                         ingestRates.Add(stored / s);
                         drainUsage.Add((before, after));
                     }
-                    Progress($"  ingest: {stored} rows, lock released -> last committed {s:0.00} s, {stored / s:N0}/s");
+                    Progress($"  ingest: {stored} rows, SIGCONT -> last committed {s:0.00} s, {stored / s:N0}/s");
                 }
             }
-            await holding.DisposeAsync();
             var plan = new SimulationPlan(new SimulationOptions(BurstDevices, Cameras, WindowSeconds, 1, 0, 0, 20 + r, prefix, devices, true, windowStart)
             { BacklogWindows = BurstWindows - 1 });
             var rows = new List<CountRecord>();
@@ -222,9 +222,9 @@ internal static partial class FleetBench
         await FleetRig.StopAsync(ingest);
         if (Environment.GetEnvironmentVariable("WORKERPOOL_BENCH_PG")?.Contains("pg_stat_statements", StringComparison.Ordinal) == true)
         {
-            await using var stats = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", hold);
+            await using var stats = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", db);
             await stats.ExecuteNonQueryAsync();
-            await using var q = new NpgsqlCommand("SELECT calls, round(total_exec_time)::bigint, round(total_plan_time)::bigint, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15", hold);
+            await using var q = new NpgsqlCommand("SELECT calls, round(total_exec_time)::bigint, round(total_plan_time)::bigint, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15", db);
             await using var rdr = await q.ExecuteReaderAsync();
             while (await rdr.ReadAsync()) Progress($"  pgss calls {rdr.GetInt64(0)} exec {rdr.GetInt64(1)} ms plan {rdr.GetInt64(2)} ms: {rdr.GetString(3)}");
         }
@@ -239,7 +239,7 @@ internal static partial class FleetBench
         report.AppendLine("| --- | --- | --- | --- |");
         report.AppendLine(CultureInfo.InvariantCulture, $"| baseline: mosquitto_sub, QoS 1, same filter, to /dev/null | {Median(sub):N0} | {Join(sub, "0")} | {Median(sub) / slower:0.00}x |");
         report.AppendLine(CultureInfo.InvariantCulture, $"| baseline: bare Npgsql binary COPY of the same rows (count_windows, line_counts, zone_stats; one transaction) | {Median(copy):N0} | {Join(copy, "0")} | {Median(copy) / slower:0.00}x |");
-        report.AppendLine(CultureInfo.InvariantCulture, $"| **ingest** (database lock released -> last row committed) | **{Median(ingestRates):N0}** | {Join(ingestRates, "0")} | **{ratio:0.00}x** (target >= 0.5x) |");
+        report.AppendLine(CultureInfo.InvariantCulture, $"| **ingest**, warm (SIGCONT -> last row committed) | **{Median(ingestRates):N0}** | {Join(ingestRates, "0")} | **{ratio:0.00}x** (target >= 0.5x) |");
         report.AppendLine();
         report.AppendLine(CultureInfo.InvariantCulture, $"verdict: {(ratio >= 0.5 ? "target met" : "TARGET MISSED")}: the ingest drains at {ratio:0.00}x the slower baseline");
         report.AppendLine(CultureInfo.InvariantCulture, $"rows in the ingest's database: {drainRows:N0} ({distinct:N0} distinct device, camera, seq) for {records * (repeats + WarmUpRounds):N0} records sent");

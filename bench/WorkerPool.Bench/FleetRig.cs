@@ -47,7 +47,7 @@ internal sealed class FleetRig : IAsyncDisposable
     public string BrokerConfig { get; private set; } = "";
 
     /// <summary>The broker's in-flight window per client: at least the ingest's Receive Maximum.</summary>
-    public static int InFlight { get; set; } = 2000;
+    public static int InFlight { get; set; } = 8000;
 
     public static string Script => Path.Combine(BenchSupport.FindRoot(), "deploy-scripts", "workerpool-fleet");
 

@@ -12,9 +12,9 @@ int devices = Math.Clamp(args.SkipWhile(a => a != "--devices").Skip(1).Select(in
 int steadyWindows = Math.Clamp(args.SkipWhile(a => a != "--steady-windows").Skip(1).Select(int.Parse).FirstOrDefault(3), 1, 5);
 int connections = Math.Clamp(args.SkipWhile(a => a != "--connections").Skip(1).Select(int.Parse).FirstOrDefault(10_000), 0, 20_000);
 string phases = args.SkipWhile(a => a != "--phases").Skip(1).FirstOrDefault() ?? "all";
-// fleet: extra ingest options, e.g. --ingest-args "--max-batch 4000 --receive-maximum 8000" (the broker's window follows).
+// fleet: extra ingest options, e.g. --ingest-args "--max-batch 1000 --receive-maximum 2000" (the broker's window follows).
 WorkerPool.Bench.FleetRig.IngestArguments = (args.SkipWhile(a => a != "--ingest-args").Skip(1).FirstOrDefault() ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-WorkerPool.Bench.FleetRig.InFlight = Math.Max(2000, WorkerPool.Bench.FleetRig.IngestArguments.SkipWhile(a => a != "--receive-maximum").Skip(1).Select(int.Parse).FirstOrDefault(2000));
+WorkerPool.Bench.FleetRig.InFlight = WorkerPool.Bench.FleetRig.IngestArguments.SkipWhile(a => a != "--receive-maximum").Skip(1).Select(int.Parse).FirstOrDefault(8000);
 return which switch
 {
     "pipeline" => await PipelineBench.RunAsync(repeats),

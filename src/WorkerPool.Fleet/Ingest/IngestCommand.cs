@@ -17,8 +17,8 @@ internal static class IngestCommand
         var resendKey = new Option<FileInfo?>("--resend-key") { Description = "The ingest's own private key (PEM) to sign resend requests with (the devices' security.resendPublicKey); never the fleet key" };
         var grace = new Option<int>("--gap-grace-seconds") { Description = "Age of an unexplained gap before its records are asked for", DefaultValueFactory = _ => 30 };
         var interval = new Option<int>("--resend-interval-seconds") { Description = "Time before the same gap is asked for again", DefaultValueFactory = _ => 600 };
-        var maxBatch = new Option<int>("--max-batch") { Description = "Most messages written in one transaction (1 to 10000)", DefaultValueFactory = _ => 1000 };
-        var receiveMaximum = new Option<int>("--receive-maximum") { Description = "Unacknowledged messages the broker may have in flight to this instance (MQTT 5 Receive Maximum, at least twice --max-batch; the broker's own in-flight limit must allow as many)", DefaultValueFactory = _ => 2000 };
+        var maxBatch = new Option<int>("--max-batch") { Description = "Most messages written in one transaction (1 to 10000)", DefaultValueFactory = _ => 4000 };
+        var receiveMaximum = new Option<int>("--receive-maximum") { Description = "Unacknowledged messages the broker may have in flight to this instance (MQTT 5 Receive Maximum, at least twice --max-batch; the broker's own in-flight limit must allow as many)", DefaultValueFactory = _ => 8000 };
         var command = new Command("ingest", "Store every count record once in PostgreSQL, with device status and the completeness ledger; ask devices for missing records")
         {
             database, clientId, group, resendKey, grace, interval, maxBatch, receiveMaximum,

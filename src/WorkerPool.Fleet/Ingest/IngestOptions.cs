@@ -13,10 +13,14 @@ internal sealed record IngestOptions(string ClientId, string Group, string Prefi
     /// Unacknowledged QoS 1 messages the broker may have in flight to this instance (MQTT 5 Receive Maximum): a full
     /// batch being written and the next one waiting.
     /// </summary>
-    public ushort ReceiveMaximum { get; init; } = 2000;
+    public ushort ReceiveMaximum { get; init; } = 8000;
 
-    /// <summary>Most messages written in one transaction.</summary>
-    public int MaxBatch { get; init; } = 1000;
+    /// <summary>
+    /// Most messages written in one transaction. Each batch updates the ledger row of every camera and the row of every
+    /// device in it, so larger batches cost the database less per record in a burst (measured: 4,000 drained a
+    /// burst of 200 devices about 1.6x faster than 1,000).
+    /// </summary>
+    public int MaxBatch { get; init; } = 4000;
 
     /// <summary>How often the completeness ledger is brought up to date.</summary>
     public TimeSpan LedgerInterval { get; init; } = TimeSpan.FromSeconds(2);
