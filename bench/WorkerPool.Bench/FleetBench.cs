@@ -139,6 +139,7 @@ internal static partial class FleetBench
     {
         var sub = new List<double>(); var ingestRates = new List<double>(); var copy = new List<double>();
         var drainUsage = new List<(Usage Before, Usage After)>();
+        var copyCpu = new List<(double Db, double Bench)>();
         bool ok = true;
         long records = (long)BurstDevices * Cameras * BurstWindows;
         var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeSeconds() / WindowSeconds * WindowSeconds);
@@ -215,8 +216,13 @@ internal static partial class FleetBench
             for (int d = 0; d < BurstDevices; d++)
                 for (int w = -(BurstWindows - 1); w < 1; w++)
                     for (int c = 0; c < Cameras; c++) rows.Add(plan.Record(d, c, w));
+            double dbBefore = ProcStats.CpuSeconds(rig.Database.Pid ?? 0, tree: true), benchBefore = ProcStats.CpuSeconds(Environment.ProcessId);
             double copySeconds = await CopyAsync(rig.Database.ConnectionString("copy"), rows);
-            if (r > 0) copy.Add(rows.Count / copySeconds);
+            if (r > 0)
+            {
+                copy.Add(rows.Count / copySeconds);
+                copyCpu.Add(((ProcStats.CpuSeconds(rig.Database.Pid ?? 0, tree: true) - dbBefore) / rows.Count * 1e6, (ProcStats.CpuSeconds(Environment.ProcessId) - benchBefore) / rows.Count * 1e6));
+            }
             Progress($"  COPY: {rows.Count} rows in {copySeconds:0.00} s, {rows.Count / copySeconds:N0}/s");
         }
         await FleetRig.StopAsync(ingest);
@@ -248,6 +254,7 @@ internal static partial class FleetBench
         report.AppendLine();
         string PerRecord(Func<Usage, double> cpu) => Join(drainUsage.Select(u => (cpu(u.After) - cpu(u.Before)) / records * 1e6), "0");
         report.AppendLine(CultureInfo.InvariantCulture, $"CPU per record while the ingest drained, µs (each repeat): ingest {PerRecord(u => u.IngestCpu)}; PostgreSQL {PerRecord(u => u.DbCpu)}; Mosquitto {PerRecord(u => u.BrokerCpu)}");
+        report.AppendLine(CultureInfo.InvariantCulture, $"CPU per record of the COPY baseline, µs (each repeat): PostgreSQL {Join(copyCpu.Select(c => c.Db), "0")}; the benchmark process writing it {Join(copyCpu.Select(c => c.Bench), "0")}");
         report.AppendLine();
         return ok;
     }
