@@ -31,13 +31,14 @@ internal static class SimulateCommand
         var seed = new Option<int>("--seed") { Description = "Seed: the same seed sends the same records", DefaultValueFactory = _ => 1 };
         var devicePrefix = new Option<string>("--device-prefix") { Description = "Device ids are PREFIX-00000, PREFIX-00001, …", DefaultValueFactory = _ => "sim" };
         var fast = new Option<bool>("--fast") { Description = "Publish every window at once instead of at each window's close" };
+        var requireSubscriber = new Option<bool>("--require-subscriber") { Description = "Send a count record again while the broker says no subscriber took it (MQTT 5 reason 16)" };
         var linger = new Option<int>("--linger-seconds") { Description = "Stay connected (online, heartbeating) this long after the last window", DefaultValueFactory = _ => 0 };
         var start = new Option<string?>("--start") { Description = "First window start (ISO 8601, UTC); default: now, rounded down to the window" };
         var backlog = new Option<int>("--backlog-windows") { Description = "Windows every device already counted before --start and publishes at once when it first connects (seqs 1 to this), as a device back from an outage does", DefaultValueFactory = _ => 0 };
         var publishLog = new Option<FileInfo?>("--publish-log") { Description = "Write messageId,unixMicroseconds for each count record as it is published (for latency measurements)" };
         var command = new Command("simulate", "Simulate a fleet of devices publishing counts, heartbeats and status; prints what it sent, as JSON last")
         {
-            devices, cameras, window, windows, outage, outageWindows, seed, devicePrefix, fast, start, linger, backlog, publishLog,
+            devices, cameras, window, windows, outage, outageWindows, seed, devicePrefix, fast, start, linger, requireSubscriber, backlog, publishLog,
         };
         broker.AddTo(command);
         command.SetAction(async (r, token) =>
@@ -50,6 +51,7 @@ internal static class SimulateCommand
                 r.GetValue(outageWindows), r.GetValue(seed), r.GetValue(broker.Prefix)!, r.GetValue(devicePrefix)!, r.GetValue(fast), first)
             {
                 Linger = TimeSpan.FromSeconds(Math.Max(0, r.GetValue(linger))),
+                RequireSubscriber = r.GetValue(requireSubscriber),
                 BacklogWindows = r.GetValue(backlog),
             };
             if (options.Devices < 1 || options.Cameras < 1 || options.WindowSeconds < 1 || options.Windows < 1 || options.OutageFraction is < 0 or > 1 || options.BacklogWindows < 0)

@@ -11,6 +11,9 @@ internal sealed record SimulationOptions(int Devices, int Cameras, int WindowSec
     /// <summary>How long devices stay connected (online, heartbeating) after their last window before they stop.</summary>
     public TimeSpan Linger { get; init; }
 
+    /// <summary>Send a count record again while the broker answers that no subscriber took it.</summary>
+    public bool RequireSubscriber { get; init; }
+
     /// <summary>
     /// Windows each device already counted before <see cref="Start"/> and still holds, as a device back from an outage
     /// of that many windows does: they take seqs 1 to this, and are published first, in order, at the first connection.

@@ -88,7 +88,14 @@ internal sealed class VirtualDevice(SimulationPlan plan, int index, BrokerEndpoi
         {
             byte[] payload = JsonSerializer.SerializeToUtf8Bytes(record, ContractJsonContext.Default.CountRecord);
             log?.Add(record.MessageId, time.GetUtcNow());
-            await WithReconnectAsync(client, slots, () => PublishAsync(client, _topics.Counts(record.CameraId), payload, MqttQualityOfServiceLevel.AtLeastOnce, retain: false, token), token).ConfigureAwait(false);
+            string topic = _topics.Counts(record.CameraId);
+            await WithReconnectAsync(client, slots, async () =>
+            {
+                var result = await PublishAsync(client, topic, payload, MqttQualityOfServiceLevel.AtLeastOnce, retain: false, token).ConfigureAwait(false);
+                // A broker drops a record no subscription takes (a shared group with no member connected, just after it
+                // restarted): a simulator that must prove delivery sends it again, as a device holding it would.
+                if (plan.Options.RequireSubscriber && result.ReasonCode == MqttClientPublishReasonCode.NoMatchingSubscribers) throw new NoSubscriberException(topic);
+            }, token).ConfigureAwait(false);
             _buffer.Dequeue(); // only once the broker has it, as the outbox deletes on PUBACK
             Acknowledged++;
         }
@@ -109,7 +116,7 @@ internal sealed class VirtualDevice(SimulationPlan plan, int index, BrokerEndpoi
                 await publish().ConfigureAwait(false);
                 return;
             }
-            catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or MQTTnet.Exceptions.MqttClientNotConnectedException or OperationCanceledException
+            catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or MQTTnet.Exceptions.MqttClientNotConnectedException or OperationCanceledException or NoSubscriberException
                                        && !token.IsCancellationRequested && time.GetUtcNow() < deadline)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(500), time, token).ConfigureAwait(false);
@@ -134,11 +141,15 @@ internal sealed class VirtualDevice(SimulationPlan plan, int index, BrokerEndpoi
     private byte[] Status(string state, string? reason) => JsonSerializer.SerializeToUtf8Bytes(
         new StatusPayload(state, _id, "sim", state == "online" ? _boot : null, time.GetUtcNow(), reason), ContractJsonContext.Default.StatusPayload);
 
-    private static async Task PublishAsync(IMqttClient client, string topic, byte[] payload, MqttQualityOfServiceLevel qos, bool retain, CancellationToken token)
+    private static async Task<MqttClientPublishResult> PublishAsync(IMqttClient client, string topic, byte[] payload, MqttQualityOfServiceLevel qos, bool retain, CancellationToken token)
     {
         var result = await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
             .WithQualityOfServiceLevel(qos).WithRetainFlag(retain).WithContentType("application/json").Build(), token).ConfigureAwait(false);
         if (qos != MqttQualityOfServiceLevel.AtMostOnce && !result.IsSuccess)
             throw new InvalidOperationException($"the broker refused {topic}: {result.ReasonCode} {result.ReasonString}");
+        return result;
     }
+
+    /// <summary>The broker took a record but had no subscriber for it (MQTT 5 reason 16): with --require-subscriber it is sent again.</summary>
+    private sealed class NoSubscriberException(string topic) : Exception($"no subscriber for {topic}");
 }

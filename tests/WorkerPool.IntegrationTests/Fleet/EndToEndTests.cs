@@ -18,13 +18,15 @@ public sealed class EndToEndTests
         Skip.IfNot(PostgresServer.Available, "PostgreSQL server not installed");
         using var dir = new TempDir();
         await using var fleet = await FleetFixture.StartAsync();
-        var ingestA = await fleet.StartIngestAsync("ingest-a");
-        await fleet.StartIngestAsync("ingest-b");
+        // A device's record the broker dropped while no ingest was connected (just after its restart) is asked for again.
+        string[] repair = ["--gap-grace-seconds", "2", "--resend-interval-seconds", "10"];
+        var ingestA = await fleet.StartIngestAsync("ingest-a", "workerpool-ingest", repair);
+        await fleet.StartIngestAsync("ingest-b", "workerpool-ingest", repair);
 
         // A short reconnect backoff, so the device is back soon after the broker restart.
         string config = ConfigFiles.DeriveServiceConfig(dir, "device.json", fleet.Broker.Port, c => c["mqtt"]!["maxBackoffSeconds"] = 2);
         await using var device = HostProcess.Start("run", "--config", config);
-        var simulate = fleet.SimulateAsync("--devices", "20", "--cameras", "1", "--window-seconds", "1", "--windows", "75", "--seed", "3");
+        var simulate = fleet.SimulateAsync("--devices", "20", "--cameras", "1", "--window-seconds", "1", "--windows", "75", "--seed", "3", "--require-subscriber");
 
         const string deviceRows = "SELECT count(*) FROM count_windows WHERE device_id = 'demo-01'";
         Assert.True(await fleet.WaitForAsync(deviceRows, 3, TimeSpan.FromSeconds(120)) >= 3, "the device's first records never arrived");
@@ -32,7 +34,7 @@ public sealed class EndToEndTests
         // One ingest dies without a word; its session keeps what it had not acknowledged, and it comes back.
         ingestA.Signal(SigKill);
         await ingestA.WaitForExitAsync(TimeSpan.FromSeconds(10));
-        await fleet.StartIngestAsync("ingest-a");
+        await fleet.StartIngestAsync("ingest-a", "workerpool-ingest", repair);
 
         // The database goes away for 30 s: nothing is acknowledged meanwhile, and the broker holds the rest.
         long before = await fleet.WaitForAsync(deviceRows, 0, TimeSpan.Zero);
