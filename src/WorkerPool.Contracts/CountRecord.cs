@@ -41,6 +41,14 @@ public sealed class CountRecord
     /// window closed: its window times may be wrong by as much as the clock was.
     /// </summary>
     public bool ClockSynced { get; set; } = true;
+
+    /// <summary>
+    /// True for a window the device closed at start from its last checkpoint, after the process that counted it
+    /// stopped without closing it (a crash, <c>kill -9</c>, a power cut): it holds what was counted up to that
+    /// checkpoint, at most <c>counting.checkpointSeconds</c> before the stop. Like any split window, sum it with the
+    /// window's other records.
+    /// </summary>
+    public bool Partial { get; set; }
 }
 
 /// <summary>Crossings of one line.</summary>

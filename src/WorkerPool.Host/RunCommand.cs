@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -115,6 +116,8 @@ internal static class Logging
         logging.ClearProviders();
         logging.SetMinimumLevel(LogLevel.Information);
         logging.AddFilter("Microsoft", LogLevel.Warning);
+        // Per-category levels from the environment, the .NET way (systemd: Environment=Logging__LogLevel__WorkerPool.Counting=Debug).
+        logging.AddConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection("Logging"));
         if (Environment.GetEnvironmentVariable("JOURNAL_STREAM") is { Length: > 0 })
             logging.AddSystemdConsole(o => o.UseUtcTimestamp = true);
         else

@@ -145,6 +145,13 @@ public sealed class CountingOptions
 
     /// <summary>Dead band on each side of a line, in normalized units (0.0125 = 1.25% of the frame): a feet point must leave it to change side, so box jitter on the line never double counts.</summary>
     public double LineHysteresis { get; set; } = 0.0125;
+
+    /// <summary>
+    /// How soon a change to the open window's counts is checkpointed to the outbox, so that a crash or power cut
+    /// loses at most this much counting (the window is closed from its checkpoint at the next start, marked
+    /// <c>partial</c>); 0 turns checkpoints off. Frame tallies alone are checkpointed at most once a minute.
+    /// </summary>
+    public int CheckpointSeconds { get; set; } = 4;
 }
 
 /// <summary>One camera.</summary>

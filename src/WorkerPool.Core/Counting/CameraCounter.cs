@@ -1,6 +1,9 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using WorkerPool.Config;
 using WorkerPool.Contracts;
+using WorkerPool.Diagnostics;
 using WorkerPool.Gate;
 using WorkerPool.Geometry;
 using WorkerPool.Inference;
@@ -18,7 +21,8 @@ public interface IFrameObserver
 /// <summary>
 /// One camera's counting stage: every admitted frame's answer (the pool's result, or the queue's drop) back in
 /// admission order, ByteTrack, line crossings and zone occupancy on feet points, and wall-clock windows; each closed
-/// window goes to the records channel. Thread-safe (results, drops and clock ticks come from different threads).
+/// window goes to the records channel, and so does a checkpoint of the open window while it changes (see
+/// <see cref="CheckpointSchedule"/>). Thread-safe (results, drops and clock ticks come from different threads).
 /// </summary>
 public sealed class CameraCounter
 {
@@ -31,14 +35,19 @@ public sealed class CameraCounter
     private OccupancyStats[] _zoneTotals;
     private int[] _occupancy;
     private WindowAggregator _window;
-    private readonly ChannelWriter<CountRecord> _records;
+    private readonly ChannelWriter<CountOutput> _records;
+    private readonly CheckpointSchedule _checkpoints;
+    private readonly ILogger _logger;
     private long _lastProcessedAdmit = -1;
     private readonly List<(int Id, BoxF Box)> _current = [];
 
     /// <summary>Creates the counting stage of one camera.</summary>
-    /// <param name="records">Where closed windows go; unbounded, and completed only once nothing counts any more.</param>
-    public CameraCounter(string deviceId, CameraOptions camera, TrackerOptions tracker, CountingOptions counting, ChannelWriter<CountRecord> records)
+    /// <param name="records">Where closed windows and checkpoints go; unbounded, and completed only once nothing counts any more.</param>
+    /// <param name="logger">Logs each crossing at Debug (category <c>WorkerPool.Counting</c>).</param>
+    public CameraCounter(string deviceId, CameraOptions camera, TrackerOptions tracker, CountingOptions counting, ChannelWriter<CountOutput> records,
+        ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         CameraId = camera.Id;
         _deviceId = deviceId;
         _tracker = new ByteTracker(tracker);
@@ -48,6 +57,7 @@ public sealed class CameraCounter
         _occupancy = new int[_zones.Length];
         _window = new WindowAggregator(deviceId, camera.Id, counting.WindowSeconds, camera.Lines.Select(l => l.Id).ToArray(), camera.Zones.Select(z => z.Id).ToArray());
         _records = records;
+        _checkpoints = new CheckpointSchedule(TimeSpan.FromSeconds(counting.CheckpointSeconds));
     }
 
     /// <summary>Camera id.</summary>
@@ -132,18 +142,23 @@ public sealed class CameraCounter
             if (sameShape) return;
             if (_window.Flush() is { } record) Store(record);
             _window = new WindowAggregator(_deviceId, CameraId, counting.WindowSeconds, camera.Lines.Select(l => l.Id).ToArray(), camera.Zones.Select(z => z.Id).ToArray());
+            _checkpoints.Reset();
             _zoneTotals = new OccupancyStats[_zones.Length];
             _occupancy = new int[_zones.Length];
         }
     }
 
-    /// <summary>Closes the open window if the clock has passed its end by more than <paramref name="grace"/>.</summary>
+    /// <summary>
+    /// Closes the open window if the clock has passed its end by more than <paramref name="grace"/>, and checkpoints
+    /// the open one when its schedule says so.
+    /// </summary>
     public void Tick(DateTimeOffset now, TimeSpan grace)
     {
         lock (_lock)
         {
             if (_window.WindowStart == DateTimeOffset.MinValue) _window.Advance(now);
             else if (_window.Align(now - grace) > _window.WindowStart && _window.Advance(now - grace) is { } record) Store(record);
+            if (_checkpoints.Due(_window, now) && _window.Peek() is { } open) _records.TryWrite(CountOutput.Checkpoint(open));
         }
     }
 
@@ -157,7 +172,7 @@ public sealed class CameraCounter
     }
 
     // The channel is unbounded and completed only after the last Flush, so a write is never refused.
-    private void Store(CountRecord record) => _records.TryWrite(record);
+    private void Store(CountRecord record) => _records.TryWrite(CountOutput.Closed(record));
 
     private void CountInOrder()
     {
@@ -201,7 +216,12 @@ public sealed class CameraCounter
         {
             var feet = new Point2(track.Feet.X / w, track.Feet.Y / h);
             for (int l = 0; l < _lines.Length; l++)
-                _window.AddCrossing(l, _lines[l].Observe(track.Id, feet));
+            {
+                int direction = _lines[l].Observe(track.Id, feet);
+                if (direction == 0) continue;
+                _window.AddCrossing(l, direction);
+                Log.LineCrossed(_logger, CameraId, _lines[l].Id, direction > 0 ? "in" : "out", track.Id);
+            }
             for (int z = 0; z < _zones.Length; z++)
                 if (_zones[z].Contains(feet)) _occupancy[z]++;
         }

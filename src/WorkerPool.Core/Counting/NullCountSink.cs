@@ -1,5 +1,4 @@
 using WorkerPool.Contracts;
-using WorkerPool.Counting;
 
 namespace WorkerPool.Counting;
 
@@ -8,4 +7,7 @@ public sealed class NullCountSink : ICountSink
 {
     /// <inheritdoc />
     public void Write(CountRecord record) { }
+
+    /// <inheritdoc />
+    public void Checkpoint(IReadOnlyList<CountRecord> openWindows) { }
 }

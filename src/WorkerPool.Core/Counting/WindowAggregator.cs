@@ -13,6 +13,7 @@ public sealed class WindowAggregator
     private readonly string[] _lineIds, _zoneIds;
     private readonly long[] _in, _out;
     private readonly OccupancyStats[] _zones;
+    private readonly int[] _lastOccupancy;
     private long _processed, _dropped, _failed;
     private DateTimeOffset _start = DateTimeOffset.MinValue;
 
@@ -27,7 +28,17 @@ public sealed class WindowAggregator
         _in = new long[_lineIds.Length];
         _out = new long[_lineIds.Length];
         _zones = new OccupancyStats[_zoneIds.Length];
+        _lastOccupancy = new int[_zoneIds.Length];
     }
+
+    /// <summary>
+    /// Rises with every change a checkpoint must not lose: a crossing, or a zone's occupancy differing from the
+    /// frame before. Never reset, so a checkpoint compares it with the value it saw last.
+    /// </summary>
+    public long CountChanges { get; private set; }
+
+    /// <summary>Rises with every frame tallied (processed, dropped or failed); never reset.</summary>
+    public long FrameChanges { get; private set; }
 
     /// <summary>Window length.</summary>
     public TimeSpan Length => _length;
@@ -57,21 +68,41 @@ public sealed class WindowAggregator
     public void AddProcessed(ReadOnlySpan<int> zoneOccupancy)
     {
         _processed++;
-        for (int z = 0; z < _zones.Length; z++) _zones[z].Add(zoneOccupancy[z]);
+        FrameChanges++;
+        for (int z = 0; z < _zones.Length; z++)
+        {
+            // A steady scene leaves mean, min and max where they are: only a change needs a prompt checkpoint.
+            if (_zones[z].Frames == 0 || zoneOccupancy[z] != _lastOccupancy[z]) CountChanges++;
+            _lastOccupancy[z] = zoneOccupancy[z];
+            _zones[z].Add(zoneOccupancy[z]);
+        }
     }
 
     /// <summary>Adds a dropped frame.</summary>
-    public void AddDropped() => _dropped++;
+    public void AddDropped()
+    {
+        _dropped++;
+        FrameChanges++;
+    }
 
     /// <summary>Adds a failed frame.</summary>
-    public void AddFailed() => _failed++;
+    public void AddFailed()
+    {
+        _failed++;
+        FrameChanges++;
+    }
 
     /// <summary>Adds a crossing of line <paramref name="line"/> (+1 in, -1 out).</summary>
     public void AddCrossing(int line, int direction)
     {
         if (direction > 0) _in[line]++;
         else if (direction < 0) _out[line]++;
+        else return;
+        CountChanges++;
     }
+
+    /// <summary>The open window's counts so far, as the record it would close to (nothing is reset), or null when none is open.</summary>
+    public CountRecord? Peek() => _start == DateTimeOffset.MinValue ? null : ToRecord();
 
     /// <summary>Closes the open window now (shutdown), or returns null when none is open.</summary>
     public CountRecord? Flush()
@@ -83,6 +114,16 @@ public sealed class WindowAggregator
     }
 
     private CountRecord Close()
+    {
+        var record = ToRecord();
+        Array.Clear(_in);
+        Array.Clear(_out);
+        Array.Clear(_zones);
+        _processed = _dropped = _failed = 0;
+        return record;
+    }
+
+    private CountRecord ToRecord()
     {
         var record = new CountRecord
         {
@@ -97,10 +138,6 @@ public sealed class WindowAggregator
         for (int l = 0; l < _lineIds.Length; l++) record.Lines[_lineIds[l]] = new LineCount(_in[l], _out[l]);
         for (int z = 0; z < _zoneIds.Length; z++)
             record.Zones[_zoneIds[z]] = new ZoneOccupancy(Math.Round(_zones[z].Mean, 3), _zones[z].Min, _zones[z].Max);
-        Array.Clear(_in);
-        Array.Clear(_out);
-        Array.Clear(_zones);
-        _processed = _dropped = _failed = 0;
         return record;
     }
 }

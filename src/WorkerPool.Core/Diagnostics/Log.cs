@@ -101,6 +101,18 @@ internal static partial class Log
     [LoggerMessage(4004, LogLevel.Information, "Stored count record {CameraId} seq {Seq} ({MessageId})")]
     public static partial void OutboxAppended(ILogger logger, string cameraId, long seq, string messageId);
 
+    [LoggerMessage(6101, LogLevel.Debug, "Crossing on camera {CameraId}, line {LineId}: {Direction}, track {TrackId}")]
+    public static partial void LineCrossed(ILogger logger, string cameraId, string lineId, string direction, int trackId);
+
+    [LoggerMessage(4015, LogLevel.Warning, "Camera {CameraId}'s window from {WindowStart:o} was interrupted (the service stopped without closing it): closed from its checkpoint as partial, {Crossings} crossing(s), {Frames} frame(s) processed")]
+    public static partial void OutboxWindowRecovered(ILogger logger, string cameraId, DateTimeOffset windowStart, long crossings, long frames);
+
+    [LoggerMessage(4016, LogLevel.Error, "An interrupted window's checkpoint ({Id}) could not be read and is discarded: what it held is lost")]
+    public static partial void OutboxCheckpointUnreadable(ILogger logger, string id);
+
+    [LoggerMessage(4017, LogLevel.Warning, "Interrupted windows could not be recovered from their checkpoints at start; they stay stored and are tried at the next start")]
+    public static partial void OutboxRecoveryFailed(ILogger logger, Exception ex);
+
     [LoggerMessage(5000, LogLevel.Information, "MQTT connected to {Host}:{Port} as {ClientId}")]
     public static partial void MqttConnected(ILogger logger, string host, int port, string clientId);
 

@@ -6,6 +6,9 @@ public static class LogCategories
     /// <summary>The MQTT connection, the outbox publisher and the heartbeat.</summary>
     public const string Mqtt = "WorkerPool.Mqtt";
 
+    /// <summary>Tracking and counting: every line crossing at Debug (troubleshooting a line's placement).</summary>
+    public const string Counting = "WorkerPool.Counting";
+
     /// <summary>The outbox.</summary>
     public const string Outbox = "WorkerPool.Outbox";
 

@@ -71,6 +71,7 @@ public sealed class CountOutbox : IDisposable
         _retention = new RetentionPolicy(options, _clock, _room, logger);
         _pending = new PendingBuffer(options);
         _faults = new OutboxFaults(logger);
+        CloseInterruptedWindows();
         if (_store.Count > 0) _signal.Writer.TryWrite(true);
         _retry = time.CreateTimer(_ => Retry(), null, RetryEvery, RetryEvery);
     }
@@ -110,7 +111,8 @@ public sealed class CountOutbox : IDisposable
         foreach (var record in records)
         {
             _seqs.Number(record);
-            record.ClockSynced = synced;
+            // A partial window's times were set when it was checkpointed, by the clock as it was then.
+            if (!record.Partial) record.ClockSynced = synced;
             _pending.Add(record);
         }
         // Numbers given out are durable before the records are: one lost from memory leaves a gap, never a reuse.
@@ -125,6 +127,69 @@ public sealed class CountOutbox : IDisposable
         _signal.Writer.TryWrite(true);
         return stored;
     });
+
+    /// <summary>
+    /// Keeps the open windows' counts so far durably (one transaction, one fsync), each replacing its camera's last
+    /// checkpoint; the camera's next stored record deletes it in the same transaction. Never throws: a failure is
+    /// reported like a failed write. Nothing is kept while older records wait in memory (storage failing): their
+    /// insert would delete these checkpoints.
+    /// </summary>
+    public void Checkpoint(IReadOnlyList<CountRecord> openWindows)
+    {
+        if (openWindows.Count == 0) return;
+        _calls.Run(() =>
+        {
+            if (_disposed) return;
+            if (_pending.Count > 0) TryPersistPending();
+            if (_pending.Count > 0) return;
+            try
+            {
+                _room.EnsureRoom();
+                EnsureOpen();
+                _store.SaveCheckpoints(openWindows);
+                _store.Flush();
+            }
+            catch (Exception ex) when (OutboxFile.IsStorageFailure(ex))
+            {
+                _store.Failed(ex);
+                _faults.WriteFailed(ex, _pending.Count);
+            }
+        });
+    }
+
+    /// <summary>
+    /// At start: a checkpoint still stored is a window the last run never closed (a crash, a power cut). Each is
+    /// stored now as its camera's next record, marked partial; the insert deletes the checkpoint in the same
+    /// transaction, so a crash here leaves it to the next start, never stored twice.
+    /// </summary>
+    private void CloseInterruptedWindows()
+    {
+        try
+        {
+            var interrupted = new List<CountRecord>();
+            foreach (var (id, record) in _store.ReadCheckpoints())
+            {
+                if (record is null || string.IsNullOrEmpty(record.CameraId))
+                {
+                    Log.OutboxCheckpointUnreadable(_logger, id);
+                    _store.DeleteCheckpoint(id);
+                    continue;
+                }
+                record.Partial = true;
+                record.MessageId = "";
+                record.Seq = 0;
+                long crossings = record.Lines.Values.Sum(l => l.In + l.Out);
+                Log.OutboxWindowRecovered(_logger, record.CameraId, record.WindowStart, crossings, record.FramesProcessed);
+                interrupted.Add(record);
+            }
+            if (interrupted.Count > 0) AppendRange(interrupted);
+        }
+        catch (Exception ex) when (OutboxFile.IsStorageFailure(ex))
+        {
+            _store.Failed(ex);
+            Log.OutboxRecoveryFailed(_logger, ex);
+        }
+    }
 
     /// <summary>
     /// The oldest stored records, in insertion order (per camera that is sequence order), without those already

@@ -5,7 +5,7 @@ using WorkerPool.Diagnostics;
 
 namespace WorkerPool.Outbox;
 
-/// <summary>Stores each closed window in the outbox (persist first; the publisher sends it).</summary>
+/// <summary>Stores each closed window in the outbox (persist first; the publisher sends it), and the open windows' checkpoints beside them.</summary>
 public sealed class OutboxCountSink(CountOutbox outbox, ILogger<OutboxCountSink> logger) : ICountSink
 {
     /// <inheritdoc />
@@ -14,4 +14,7 @@ public sealed class OutboxCountSink(CountOutbox outbox, ILogger<OutboxCountSink>
         var entry = outbox.Append(record);
         if (entry is not null) Log.OutboxAppended(logger, entry.CameraId, entry.Seq, entry.MessageId);
     }
+
+    /// <inheritdoc />
+    public void Checkpoint(IReadOnlyList<CountRecord> openWindows) => outbox.Checkpoint(openWindows);
 }

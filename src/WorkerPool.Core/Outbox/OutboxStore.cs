@@ -1,3 +1,4 @@
+using System.Text.Json;
 using LiteDB;
 using Microsoft.Extensions.Logging;
 using WorkerPool.Contracts;
@@ -6,28 +7,32 @@ using WorkerPool.Diagnostics;
 namespace WorkerPool.Outbox;
 
 /// <summary>
-/// The outbox's records in LiteDB: three collections (<c>outbox</c>, the records; <c>seq</c>, the last stored
-/// sequence number per camera; <c>meta</c>, the payload bytes and retention's drop count), each change in one
-/// transaction, and beside them the <see cref="OutboxArchive"/> of acknowledged records. It keeps the stored count and
+/// The outbox's records in LiteDB: four collections (<c>outbox</c>, the records; <c>seq</c>, the last stored
+/// sequence number per camera; <c>meta</c>, the payload bytes and retention's drop count; <c>checkpoint</c>, each
+/// camera's open window so far), each change in one transaction, and beside them the <see cref="OutboxArchive"/> of
+/// acknowledged records. It keeps the stored count and
 /// bytes, and the records the broker acknowledged that could not be deleted yet: those are no longer backlog and never
 /// read again. A storage error leaves LiteDB's streams failed, so the store is then marked broken and
 /// <see cref="EnsureOpen"/> reopens it. Not thread-safe: the outbox calls it under its lock.
 /// </summary>
 internal sealed class OutboxStore : IDisposable
 {
-    private const string Records = "outbox", Sequences = "seq", Meta = "meta";
+    private const string Records = "outbox", Sequences = "seq", Meta = "meta", Checkpoints = "checkpoint";
     private const int DropBatch = 256;
     private readonly string _path;
     private readonly HashSet<long> _acknowledged = [];
+    // Per camera, the window start of its stored checkpoint: a record of that window or a later one deletes it.
+    private readonly Dictionary<string, DateTime> _checkpointStarts = new(StringComparer.Ordinal);
     private LiteDatabase _db;
-    private ILiteCollection<BsonDocument> _records, _sequences, _meta;
+    private ILiteCollection<BsonDocument> _records, _sequences, _meta, _checkpoints;
 
     private OutboxStore(string path)
     {
         _path = path;
-        (_db, _records, _sequences, _meta) = OpenCollections(path);
+        (_db, _records, _sequences, _meta, _checkpoints) = OpenCollections(path);
         try
         {
+            LoadCheckpointStarts();
             Archive.Attach(_db, _meta);
             Count = _records.LongCount();
             Bytes = MetaValue("bytes");
@@ -95,7 +100,8 @@ internal sealed class OutboxStore : IDisposable
         if (!Broken) return;
         try { _db.Dispose(); }
         catch (Exception ex) when (OutboxFile.IsStorageFailure(ex)) { } // it is being replaced; its log replays on open
-        (_db, _records, _sequences, _meta) = OpenCollections(_path);
+        (_db, _records, _sequences, _meta, _checkpoints) = OpenCollections(_path);
+        LoadCheckpointStarts();
         Archive.Attach(_db, _meta);
         Count = _records.LongCount();
         Bytes = MetaValue("bytes");
@@ -109,11 +115,16 @@ internal sealed class OutboxStore : IDisposable
     public StoredBatch Insert(IReadOnlyCollection<CountRecord> records, RecordClock clock)
     {
         var last = new Dictionary<string, long>(StringComparer.Ordinal);
+        var closes = new List<string>();
         var docs = new List<BsonDocument>(records.Count);
         long bytes = 0;
         foreach (var record in records)
         {
             last[record.CameraId] = record.Seq;
+            // The window is closed: its checkpoint (or an older one) goes in the same transaction, so that a crash
+            // can never count it twice.
+            if (_checkpointStarts.TryGetValue(record.CameraId, out var open) && open <= record.WindowStart.UtcDateTime && !closes.Contains(record.CameraId))
+                closes.Add(record.CameraId);
             string payload = ContractJsonContext.Serialize(record);
             int size = System.Text.Encoding.UTF8.GetByteCount(payload);
             bytes += size;
@@ -133,6 +144,7 @@ internal sealed class OutboxStore : IDisposable
         {
             _records.InsertBulk(docs);
             foreach (var (camera, seq) in last) _sequences.Upsert(new BsonDocument { ["_id"] = camera, ["last"] = seq });
+            foreach (string camera in closes) _checkpoints.Delete(CheckpointId(camera));
             SetMeta("bytes", Bytes + bytes);
             _db.Commit();
         }
@@ -141,10 +153,57 @@ internal sealed class OutboxStore : IDisposable
             TryRollback();
             throw;
         }
+        foreach (string camera in closes) _checkpointStarts.Remove(camera);
         Count += docs.Count;
         Bytes += bytes;
         return new StoredBatch(docs.Count, ToEntry(docs[^1]), last);
     }
+
+    /// <summary>
+    /// Stores the open windows' counts so far, each replacing its camera's checkpoint (the last of a camera wins), in
+    /// one transaction (<see cref="Flush"/> takes it to the disk).
+    /// </summary>
+    public void SaveCheckpoints(IReadOnlyList<CountRecord> openWindows)
+    {
+        _db.BeginTrans();
+        try
+        {
+            foreach (var record in openWindows)
+                _checkpoints.Upsert(new BsonDocument
+                {
+                    ["_id"] = CheckpointId(record.CameraId),
+                    ["ws"] = record.WindowStart.UtcDateTime,
+                    ["p"] = ContractJsonContext.Serialize(record),
+                });
+            _db.Commit();
+        }
+        catch
+        {
+            TryRollback();
+            throw;
+        }
+        foreach (var record in openWindows) _checkpointStarts[record.CameraId] = record.WindowStart.UtcDateTime;
+    }
+
+    /// <summary>
+    /// The stored checkpoints, as the records they were taken from; one that cannot be read comes back as its
+    /// camera's id with a null record.
+    /// </summary>
+    public IReadOnlyList<(string Id, CountRecord? Record)> ReadCheckpoints()
+    {
+        var list = new List<(string, CountRecord?)>();
+        foreach (var doc in _checkpoints.FindAll())
+        {
+            CountRecord? record;
+            try { record = System.Text.Json.JsonSerializer.Deserialize(doc["p"].AsString, ContractJsonContext.Default.CountRecord); }
+            catch (JsonException) { record = null; }
+            list.Add((doc["_id"].AsString, record));
+        }
+        return list;
+    }
+
+    /// <summary>Deletes a checkpoint that cannot be read (by its document id), so that it is reported once.</summary>
+    public void DeleteCheckpoint(string id) => _checkpoints.Delete(id);
 
     /// <summary>Forces committed changes to the disk: checkpoint, then fsync (power cuts, not only crashes).</summary>
     public void Flush()
@@ -267,11 +326,21 @@ internal sealed class OutboxStore : IDisposable
         catch (Exception ex) when (OutboxFile.IsStorageFailure(ex)) { Broken = true; }
     }
 
-    private static (LiteDatabase, ILiteCollection<BsonDocument>, ILiteCollection<BsonDocument>, ILiteCollection<BsonDocument>) OpenCollections(string path)
+    private static (LiteDatabase, ILiteCollection<BsonDocument>, ILiteCollection<BsonDocument>, ILiteCollection<BsonDocument>, ILiteCollection<BsonDocument>) OpenCollections(string path)
     {
-        var db = OutboxFile.Open(path, Records, Sequences, Meta, OutboxArchive.Collection);
-        return (db, db.GetCollection(Records, BsonAutoId.Int64), db.GetCollection(Sequences), db.GetCollection(Meta));
+        var db = OutboxFile.Open(path, Records, Sequences, Meta, Checkpoints, OutboxArchive.Collection);
+        return (db, db.GetCollection(Records, BsonAutoId.Int64), db.GetCollection(Sequences), db.GetCollection(Meta), db.GetCollection(Checkpoints));
     }
+
+    private void LoadCheckpointStarts()
+    {
+        _checkpointStarts.Clear();
+        foreach (var (_, record) in ReadCheckpoints())
+            if (record is not null) _checkpointStarts[record.CameraId] = record.WindowStart.UtcDateTime;
+    }
+
+    // LiteDB compares text ids ignoring case: hex keeps camera ids "Door" and "door" apart.
+    private static string CheckpointId(string camera) => Convert.ToHexStringLower(System.Text.Encoding.UTF8.GetBytes(camera));
 
     private long MetaValue(string key) => _meta.FindById(key)?["n"].AsInt64 ?? 0;
 

@@ -30,7 +30,7 @@ public enum PipelineMode
 ///  (1 per camera)       (sampling,   (bounded per camera;        │ Channel&lt;InferenceResult&gt; (unbounded)
 ///                        admit no.)   live drops the oldest)     ▼
 ///                                    │ Channel&lt;DroppedFrame&gt; ──► CameraCounter (reorder, track, count)
-///                                                                │ Channel&lt;CountRecord&gt; (unbounded)
+///                                                                │ Channel&lt;CountOutput&gt; (unbounded): closed windows, checkpoints
 ///                                                                ▼
 ///                                                               ICountSink (one writer: this class's store loop)
 /// </code>
@@ -53,10 +53,10 @@ internal sealed class CountingPipeline : IAsyncDisposable
     private readonly IFrameSourceFactory _sources;
     private readonly ICountSink _sink;
     private readonly TimeProvider _time;
-    private readonly ILogger _logger, _poolLogger, _captureLogger;
+    private readonly ILogger _logger, _poolLogger, _captureLogger, _countingLogger;
     private readonly Channel<DroppedFrame> _drops = Channel.CreateUnbounded<DroppedFrame>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<InferenceResult> _results = Channel.CreateUnbounded<InferenceResult>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Channel<CountRecord> _records = Channel.CreateUnbounded<CountRecord>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<CountOutput> _records = Channel.CreateUnbounded<CountOutput>(new UnboundedChannelOptions { SingleReader = true });
     private readonly FrameQueue _queue;
     private InferencePool _pool;
     private readonly CameraLane[] _lanes;
@@ -82,6 +82,7 @@ internal sealed class CountingPipeline : IAsyncDisposable
         _logger = loggers.CreateLogger("WorkerPool.Pipeline");
         _poolLogger = loggers.CreateLogger("WorkerPool.Inference");
         _captureLogger = loggers.CreateLogger("WorkerPool.Capture");
+        _countingLogger = loggers.CreateLogger(LogCategories.Counting);
         Mode = mode;
         _queue = new FrameQueue(config.Pool.QueuePerCamera, dropOldest: mode == PipelineMode.Live, _drops.Writer);
         _pool = new InferencePool(config.Pool, detectors, _queue, _results.Writer, time, _poolLogger);
@@ -89,7 +90,7 @@ internal sealed class CountingPipeline : IAsyncDisposable
         for (int i = 0; i < cameras.Count; i++)
         {
             var (camera, uri) = cameras[i];
-            var counter = new CameraCounter(config.DeviceId, camera, config.Tracker, config.Counting, _records.Writer) { Observer = observer };
+            var counter = new CameraCounter(config.DeviceId, camera, config.Tracker, config.Counting, _records.Writer, _countingLogger) { Observer = observer };
             var frames = new FramePool(camera.Id, config.Pool.QueuePerCamera + config.Pool.Workers.Count + 2);
             var lane = new CameraLane(camera, uri, frames, new FrameGate(camera.Id, camera.Fps, _queue), new MediaTimeline(time), counter);
             lane.Reader = NewReader(lane);
@@ -277,14 +278,36 @@ internal sealed class CountingPipeline : IAsyncDisposable
         }
     }
 
-    // The sink's only writer: records from frames, the clock and reconfiguration are stored one at a time, in order.
+    // The sink's only writer: records from frames, the clock and reconfiguration are stored one at a time, in order,
+    // and checkpoints in between. Checkpoints that arrive together (every camera's, from one tick) are kept in one go:
+    // one transaction, one fsync.
     private async Task StoreRecordsAsync()
     {
-        await foreach (var record in _records.Reader.ReadAllAsync().ConfigureAwait(false))
+        var reader = _records.Reader;
+        var checkpoints = new List<CountRecord>();
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            try { _sink.Write(record); }
-            catch (Exception ex) { Log.SinkFailed(_logger, ex, record.CameraId); }
+            while (reader.TryRead(out var output))
+            {
+                if (output.IsCheckpoint)
+                {
+                    checkpoints.Add(output.Record);
+                    continue;
+                }
+                StoreCheckpoints(checkpoints);
+                try { _sink.Write(output.Record); }
+                catch (Exception ex) { Log.SinkFailed(_logger, ex, output.Record.CameraId); }
+            }
+            StoreCheckpoints(checkpoints);
         }
+    }
+
+    private void StoreCheckpoints(List<CountRecord> checkpoints)
+    {
+        if (checkpoints.Count == 0) return;
+        try { _sink.Checkpoint(checkpoints); }
+        catch (Exception ex) { Log.SinkFailed(_logger, ex, checkpoints[0].CameraId); }
+        checkpoints.Clear();
     }
 
     /// <summary>

@@ -18,6 +18,7 @@ public class LivePipelineTests
     {
         public ConcurrentQueue<CountRecord> Records { get; } = new();
         public void Write(CountRecord record) => Records.Enqueue(record);
+        public void Checkpoint(IReadOnlyList<CountRecord> openWindows) { }
     }
 
     private static (DeviceConfig Config, CountingPipeline Pipeline, CollectingSink Sink) Build(params CameraOptions[] cameras) =>

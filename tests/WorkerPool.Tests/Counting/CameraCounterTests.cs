@@ -12,18 +12,35 @@ namespace WorkerPool.Tests.Counting;
 /// <summary>What a counter stores, read back from its records channel as the pipeline's store loop would.</summary>
 internal sealed class StoredRecords
 {
-    private readonly Channel<CountRecord> _channel = Channel.CreateUnbounded<CountRecord>();
+    private readonly Channel<CountOutput> _channel = Channel.CreateUnbounded<CountOutput>();
     private readonly List<CountRecord> _seen = [];
+    private readonly List<CountRecord> _checkpoints = [];
 
-    public ChannelWriter<CountRecord> Writer => _channel.Writer;
+    public ChannelWriter<CountOutput> Writer => _channel.Writer;
 
+    /// <summary>The closed windows so far.</summary>
     public List<CountRecord> All
     {
         get
         {
-            while (_channel.Reader.TryRead(out var record)) _seen.Add(record);
+            Drain();
             return _seen;
         }
+    }
+
+    /// <summary>The checkpoints of open windows so far.</summary>
+    public List<CountRecord> Checkpoints
+    {
+        get
+        {
+            Drain();
+            return _checkpoints;
+        }
+    }
+
+    private void Drain()
+    {
+        while (_channel.Reader.TryRead(out var output)) (output.IsCheckpoint ? _checkpoints : _seen).Add(output.Record);
     }
 }
 
