@@ -9,6 +9,8 @@ public sealed class SnapshotCommand(IDeviceControl control) : ICommandHandler
     /// <summary>Largest snapshot JPEG sent (quality, then size, is lowered to fit).</summary>
     public const int MaxSnapshotBytes = 192 * 1024;
 
+    private static readonly TimeSpan FrameTimeout = TimeSpan.FromSeconds(5);
+
     /// <inheritdoc />
     public string Name => "snapshot";
 
@@ -16,8 +18,16 @@ public sealed class SnapshotCommand(IDeviceControl control) : ICommandHandler
     public async Task<JsonNode?> RunAsync(JsonObject request)
     {
         string camera = CommandException.RequiredString(request, "camera", Name);
-        var picture = await control.SnapshotAsync(camera, MaxSnapshotBytes, TimeSpan.FromSeconds(5)).ConfigureAwait(false)
-            ?? throw new CommandException($"no frame from camera '{camera}' (unknown, or not delivering)");
+        // Told apart here so that an operator placing lines learns a typo from a camera that is down.
+        var options = control.Config.Cameras.FirstOrDefault(c => c.Id == camera);
+        if (options is null)
+        {
+            string ids = control.Config.Cameras.Count == 0 ? "none" : string.Join(", ", control.Config.Cameras.Select(c => c.Id));
+            throw new CommandException($"no camera '{camera}' (this device has: {ids})");
+        }
+        if (!options.Enabled) throw new CommandException($"camera '{camera}' is disabled");
+        var picture = await control.SnapshotAsync(camera, MaxSnapshotBytes, FrameTimeout).ConfigureAwait(false)
+            ?? throw new CommandException($"no frame from camera '{camera}' within {FrameTimeout.TotalSeconds:0} s (not delivering)");
         return new JsonObject
         {
             ["camera"] = camera, ["contentType"] = "image/jpeg", ["width"] = picture.Width, ["height"] = picture.Height,
