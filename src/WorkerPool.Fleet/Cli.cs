@@ -8,7 +8,7 @@ using WorkerPool.Fleet.Simulate;
 namespace WorkerPool.Fleet;
 
 /// <summary>
-/// <c>workerpool-fleet</c>'s verbs: the operator tools (<c>keygen</c>, <c>config</c>, <c>cmd</c>), <c>ingest</c>,
+/// <c>workerpool-fleet</c>'s verbs: the operator tools (<c>keygen</c>, <c>config</c>, <c>cmd</c>, <c>snapshot</c>), <c>ingest</c>,
 /// <c>report</c>, <c>serve</c> and <c>simulate</c>.
 /// </summary>
 internal static class Cli

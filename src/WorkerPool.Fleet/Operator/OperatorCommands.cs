@@ -12,7 +12,8 @@ namespace WorkerPool.Fleet.Operator;
 
 /// <summary>
 /// The operator's tools: <c>keygen</c> makes the fleet key pair, <c>config</c> signs and publishes a desired config and
-/// prints the device's answer, <c>cmd</c> sends a command and prints the reply.
+/// prints the device's answer, <c>cmd</c> sends a command and prints the reply, <c>snapshot</c> saves a camera's
+/// annotated frame.
 /// </summary>
 internal static class OperatorCommands
 {
@@ -30,26 +31,21 @@ internal static class OperatorCommands
         var version = new Option<long>("--version") { Description = "Config version (must be higher than the applied one)", Required = true };
         var file = new Option<FileInfo>("--file") { Description = "JSON object of the config fields to change (merge patch)", Required = true };
         var config = new Command("config", "Sign and publish a desired config (retained) and print the device's reported answer") { version, file };
-        var name = new Option<string>("--name") { Description = "Command name (ping, get-config, get-stats, restart-camera, flush-outbox)", Required = true };
+        var name = new Option<string>("--name") { Description = "Command name (ping, get-config, get-stats, restart-camera, flush-outbox, snapshot)", Required = true };
         var args = new Option<string>("--args") { Description = "Command arguments as a JSON object", DefaultValueFactory = _ => "{}" };
         var cmd = new Command("cmd", "Send a command and print the reply") { name, args };
-        foreach (var c in new[] { config, cmd })
+        OperatorTarget Target(ParseResult r) => new(broker.Endpoint(r), r.GetValue(broker.Prefix)!, r.GetValue(device)!, r.GetValue(signingKey),
+            TimeSpan.FromSeconds(r.GetValue(timeout)));
+        var snapshot = SnapshotVerb.Build(Target);
+        foreach (var c in new[] { config, cmd, snapshot })
         {
             broker.AddTo(c);
             foreach (Option o in new Option[] { device, signingKey, timeout }) c.Options.Add(o);
         }
-
-        Target Target(ParseResult r) => new(broker.Endpoint(r), r.GetValue(broker.Prefix)!, r.GetValue(device)!, r.GetValue(signingKey),
-            TimeSpan.FromSeconds(r.GetValue(timeout)));
         config.SetAction((r, token) => PublishConfigAsync(Target(r), r.GetValue(version), r.GetValue(file)!, token));
         cmd.SetAction((r, token) => SendCommandAsync(Target(r), r.GetValue(name)!, r.GetValue(args)!, token));
 
-        return [keygen, config, cmd];
-    }
-
-    private sealed record Target(BrokerEndpoint Broker, string Prefix, string Device, FileInfo? SigningKey, TimeSpan Timeout)
-    {
-        public string Root => $"{Prefix}/{Device}";
+        return [keygen, config, cmd, snapshot];
     }
 
     private static int Keygen(DirectoryInfo dir)
@@ -64,7 +60,7 @@ internal static class OperatorCommands
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> PublishConfigAsync(Target t, long version, FileInfo patchFile, CancellationToken token)
+    private static async Task<int> PublishConfigAsync(OperatorTarget t, long version, FileInfo patchFile, CancellationToken token)
     {
         using var patchDoc = JsonDocument.Parse(File.ReadAllText(patchFile.FullName));
         if (patchDoc.RootElement.ValueKind != JsonValueKind.Object) { await Console.Error.WriteLineAsync("--file must hold a JSON object").ConfigureAwait(false); return ExitCodes.InvalidInput; }
@@ -83,54 +79,33 @@ internal static class OperatorCommands
             if (doc.RootElement.TryGetProperty("version", out var v) && v.GetInt64() == version) reported.TrySetResult(text);
             return Task.CompletedTask;
         };
-        await client.ConnectAsync(Options(t), token).ConfigureAwait(false);
+        await client.ConnectAsync(t.ClientOptions(), token).ConfigureAwait(false);
         await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter($"{t.Root}/config/reported", MqttQualityOfServiceLevel.AtLeastOnce).Build(), token).ConfigureAwait(false);
         await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic($"{t.Root}/config/desired").WithPayload(desired.ToJsonString())
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag(true).Build(), token).ConfigureAwait(false);
-        return await PrintAnswerAsync(reported.Task, t, "\"status\":\"applied\"",
-            $"no answer from {t.Device} within {t.Timeout.TotalSeconds:0} s (it gets the retained config when it connects)", token).ConfigureAwait(false);
-    }
-
-    private static async Task<int> SendCommandAsync(Target t, string name, string argsJson, CancellationToken token)
-    {
-        var request = JsonNode.Parse(argsJson) as JsonObject;
-        if (request is null) { await Console.Error.WriteLineAsync("--args must be a JSON object").ConfigureAwait(false); return ExitCodes.InvalidInput; }
-        string responseTopic = new Topics(t.Prefix, t.Device).Replies("operator-" + Guid.NewGuid().ToString("N"));
-        byte[] correlation = Guid.NewGuid().ToByteArray();
-        if (t.SigningKey is not null)
-        {
-            // Signed with where the answer goes, and new every time: a captured command cannot be sent again or redirected.
-            request["time"] = DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
-            request["nonce"] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-            using var key = PemKeys.LoadPrivate(t.SigningKey);
-            request["signature"] = FleetSignature.Sign(key, CommandSignature.Bytes(t.Device, name, responseTopic, correlation, request));
-        }
-        using var client = new MqttClientFactory().CreateMqttClient();
-        var reply = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        client.ApplicationMessageReceivedAsync += e => { reply.TrySetResult(Encoding.UTF8.GetString(e.ApplicationMessage.Payload)); return Task.CompletedTask; };
-        await client.ConnectAsync(Options(t), token).ConfigureAwait(false);
-        await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(responseTopic, MqttQualityOfServiceLevel.AtLeastOnce).Build(), token).ConfigureAwait(false);
-        await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic($"{t.Root}/cmd/{name}").WithPayload(request.ToJsonString())
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithResponseTopic(responseTopic)
-            .WithCorrelationData(correlation).Build(), token).ConfigureAwait(false);
-        return await PrintAnswerAsync(reply.Task, t, "\"ok\":true", $"no reply from {t.Device} within {t.Timeout.TotalSeconds:0} s", token).ConfigureAwait(false);
-    }
-
-    /// <summary>Waits for the device's answer, prints it, and exits 0 only when it carries <paramref name="success"/>.</summary>
-    private static async Task<int> PrintAnswerAsync(Task<string> answer, Target t, string success, string timeoutMessage, CancellationToken token)
-    {
         try
         {
-            string text = await answer.WaitAsync(t.Timeout, token).ConfigureAwait(false);
+            string text = await reported.Task.WaitAsync(t.Timeout, token).ConfigureAwait(false);
             Console.WriteLine(text);
-            return text.Contains(success, StringComparison.Ordinal) ? ExitCodes.Ok : ExitCodes.Failure;
+            return text.Contains("\"status\":\"applied\"", StringComparison.Ordinal) ? ExitCodes.Ok : ExitCodes.Failure;
         }
         catch (TimeoutException)
         {
-            await Console.Error.WriteLineAsync(timeoutMessage).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"no answer from {t.Device} within {t.Timeout.TotalSeconds:0} s (it gets the retained config when it connects)").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
     }
 
-    private static MqttClientOptions Options(Target t) => t.Broker.Options("operator-" + Guid.NewGuid().ToString("N")[..8]).Build();
+    private static async Task<int> SendCommandAsync(OperatorTarget t, string name, string argsJson, CancellationToken token)
+    {
+        if (JsonNode.Parse(argsJson) is not JsonObject request) { await Console.Error.WriteLineAsync("--args must be a JSON object").ConfigureAwait(false); return ExitCodes.InvalidInput; }
+        string? reply = await DeviceCommand.SendAsync(t, name, request, token).ConfigureAwait(false);
+        if (reply is null)
+        {
+            await Console.Error.WriteLineAsync($"no reply from {t.Device} within {t.Timeout.TotalSeconds:0} s").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        Console.WriteLine(reply);
+        return reply.Contains("\"ok\":true", StringComparison.Ordinal) ? ExitCodes.Ok : ExitCodes.Failure;
+    }
 }
