@@ -121,10 +121,13 @@ internal static class ReplayCommand
 
     private static void Annotate(string video, string png, CameraOptions camera, CountTotals counts, ReplayObserver observer)
     {
-        using var capture = new VideoCapture(video);
+        // Read up to the last counted frame (its sequence is its index in the file) rather than seek to it: a seek by
+        // frame number lands on another frame, or on none, in files whose timestamps do not start at zero, such as a
+        // clip recorded from an RTSP camera with `-c copy` (docs/PLACING.md).
+        using var source = new OpenCvFileSource(video);
         using var frame = new Mat();
-        capture.Set(VideoCaptureProperties.PosFrames, observer.LastSequence);
-        if (!capture.Read(frame) || frame.Empty()) return;
+        for (long i = 0; i <= observer.LastSequence; i++)
+            if (!source.Read(frame)) return;
         FrameAnnotator.Draw(frame, camera, counts, observer.LastTracks);
         Cv2.ImWrite(png, frame);
     }
