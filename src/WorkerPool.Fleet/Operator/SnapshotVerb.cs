@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 
 namespace WorkerPool.Fleet.Operator;
@@ -60,7 +61,11 @@ internal static class SnapshotVerb
     {
         string? reply;
         try { reply = await DeviceCommand.SendAsync(t, "snapshot", new JsonObject { ["camera"] = camera }, token).ConfigureAwait(false); }
-        catch (ArgumentException ex) { return (await FailAsync(ex.Message, ExitCodes.InvalidInput).ConfigureAwait(false), null); }
+        catch (Exception ex) when (ex is ArgumentException or IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            // The signing key, or a TLS file, is missing or not one: nothing was sent.
+            return (await FailAsync(ex.Message, ExitCodes.InvalidInput).ConfigureAwait(false), null);
+        }
         catch (MQTTnet.Exceptions.MqttCommunicationException ex)
         {
             return (await FailAsync($"cannot reach the broker at {t.Broker.Host}:{t.Broker.Port}: {ex.Message}", ExitCodes.Failure).ConfigureAwait(false), null);
