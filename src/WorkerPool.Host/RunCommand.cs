@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -116,8 +115,9 @@ internal static class Logging
         logging.ClearProviders();
         logging.SetMinimumLevel(LogLevel.Information);
         logging.AddFilter("Microsoft", LogLevel.Warning);
-        // Per-category levels from the environment, the .NET way (systemd: Environment=Logging__LogLevel__WorkerPool.Counting=Debug).
-        logging.AddConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection("Logging"));
+        var (levels, errors) = LogLevelOverrides.Parse(Environment.GetEnvironmentVariable(LogLevelOverrides.Variable));
+        foreach (var (category, level) in levels) logging.AddFilter(category, level);
+        foreach (string error in errors) Console.Error.WriteLine(error);
         if (Environment.GetEnvironmentVariable("JOURNAL_STREAM") is { Length: > 0 })
             logging.AddSystemdConsole(o => o.UseUtcTimestamp = true);
         else

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using WorkerPool.Config;
 using WorkerPool.Contracts;
+using WorkerPool.Diagnostics;
 using WorkerPool.IntegrationTests.Infrastructure;
 using WorkerPool.Outbox;
 
@@ -37,7 +38,7 @@ public sealed partial class CrashCheckpointTests : IDisposable
             c["cameras"]![0]!["loop"] = true;
             c["cameras"]![0]!["fps"] = 5;
         });
-        var environment = new Dictionary<string, string> { ["Logging__LogLevel__WorkerPool.Counting"] = "Debug" };
+        var environment = new Dictionary<string, string> { [LogLevelOverrides.Variable] = "WorkerPool.Counting=Debug" };
         DateTimeOffset started = DateTimeOffset.UtcNow, killed;
         List<Crossing> expected;
         await using (var host = HostProcess.StartFile(Repo.HostScript, environment, "run", "--config", config))
