@@ -5,6 +5,7 @@
 # Layout (every path under $ROOT, which is / on a device and a temporary directory in tests):
 #   /opt/workerpool/releases/<version>/   one directory per release (binary, native libraries, model, deploy/)
 #   /opt/workerpool/current -> releases/<version>   the release systemd runs, switched with one rename
+#   /opt/workerpool/history                         the releases update.sh made current, oldest first (rollback)
 #   /etc/workerpool/config.json, workerpool.env     the device's config, never overwritten once there
 #   /etc/systemd/system/workerpool.service          from the running release
 #   /var/lib/workerpool/                            data: outbox, remote-config state, health.json, engine cache
@@ -22,6 +23,7 @@ layout() {
   OPT="$ROOT/opt/workerpool"
   RELEASES="$OPT/releases"
   CURRENT="$OPT/current"
+  HISTORY="$OPT/history"
   ETC="$ROOT/etc/workerpool"
   DATA="$ROOT/var/lib/workerpool"
   UNIT="$ROOT/etc/systemd/system/$SERVICE.service"
@@ -65,6 +67,51 @@ release_version() {
 
 # The version `current` points at, or nothing.
 current_version() { if [ -L "$CURRENT" ]; then basename "$(readlink "$CURRENT")"; fi; }
+
+# The releases that were current, oldest first, as update.sh recorded them: only those still kept under releases/
+# (pruned ones drop out). A device installed and updated only by older scripts has none.
+history_read() {
+  local name
+  [ -f "$HISTORY" ] || return 0
+  while IFS= read -r name; do
+    if [[ "$name" =~ ^[0-9A-Za-z][0-9A-Za-z.+_-]*$ ]] && [ -x "$RELEASES/$name/workerpool" ]; then echo "$name"; fi
+  done <"$HISTORY"
+}
+
+# Replaces the history with the versions given as arguments, in one rename.
+history_write() {
+  if [ $# -gt 0 ]; then printf '%s\n' "$@" >"$HISTORY.new"; else : >"$HISTORY.new"; fi
+  mv "$HISTORY.new" "$HISTORY"
+}
+
+# Records a switch from release $1 (what was current) to $2 that came up healthy.
+history_record() {
+  local entries
+  mapfile -t entries < <(history_read)
+  if [ ${#entries[@]} -eq 0 ] || [ "${entries[-1]}" != "$1" ]; then entries+=("$1"); fi
+  history_write "${entries[@]}" "$2"
+}
+
+# The release a rollback from the current one goes back to: the last one recorded before it that is still kept.
+# Prints nothing when there is none.
+rollback_target() {
+  local cur entries i
+  cur="$(current_version)"
+  mapfile -t entries < <(history_read)
+  for (( i = ${#entries[@]} - 1; i >= 0; i-- )); do
+    if [ "${entries[i]}" != "$cur" ]; then echo "${entries[i]}"; return 0; fi
+  done
+}
+
+# After a rollback to $1 came up healthy: forgets what was recorded after it, so the next rollback goes further back
+# (not forward again to the release just left).
+history_rolled_back_to() {
+  local entries i
+  mapfile -t entries < <(history_read)
+  for (( i = ${#entries[@]} - 1; i >= 0; i-- )); do
+    if [ "${entries[i]}" = "$1" ]; then history_write "${entries[@]:0:i+1}"; return 0; fi
+  done
+}
 
 # Copies release $1 into releases/<version> (whole or not at all) and prints the version.
 copy_release() {

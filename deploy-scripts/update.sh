@@ -1,26 +1,35 @@
 #!/usr/bin/env bash
 # Installs a new release beside the running one and switches to it, and back again if it does not come up healthy.
 # Usage: update.sh [--root DIR] [--timeout SECONDS] [RELEASE_DIR]
-#   RELEASE_DIR  a release built by publish.sh (default: the release this script is part of)
+#        update.sh --rollback [--root DIR] [--timeout SECONDS]
+#   RELEASE_DIR  a release built by publish.sh (default: the release this script is part of), or one kept under
+#                /opt/workerpool/releases/ (switching to it copies nothing)
+#   --rollback   switch back to the release that ran before the current one, as update.sh recorded it (twice:
+#                back two updates), with the same check and health wait as an update; if it does not come up
+#                healthy, forward again to the one running now (exit 1). Run /opt/workerpool/current/deploy/update.sh
 #   --root       install under DIR instead of / (tests); services are then left alone unless SYSTEMCTL is set
 #   --timeout    how long the new release has to report healthy (default 180 s; SETTLE_SECONDS more to stay so)
 # Steps: copy into releases/<version>; let the new binary check the device config (refused: nothing changes);
 # switch `current` with one rename; restart; wait for health.json to say healthy for the new version; otherwise
-# switch back, restart the old release and exit 1. Old releases beyond the last KEEP_RELEASES are removed.
+# switch back, restart the old release and exit 1. Old releases beyond the last KEEP_RELEASES are removed, except
+# the one a rollback would go back to.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source-path=SCRIPTDIR source=release-lib.sh
 . "$here/release-lib.sh"
 
 src="$here/.."
+src_given=0
+rollback=0
 timeout=180
 while [ $# -gt 0 ]; do
   case "$1" in
     --root) ROOT="$2"; shift 2 ;;
     --timeout) timeout="$2"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --rollback) rollback=1; shift ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
-    *) src="$1"; shift ;;
+    *) src="$1"; src_given=1; shift ;;
   esac
 done
 layout
@@ -28,32 +37,56 @@ layout
 [ -f "$ETC/config.json" ] || die "$ETC/config.json is missing; run install.sh first"
 
 previous="$(current_version)"
-version="$(copy_release "$src")"
-if [ "$version" = "$previous" ]; then say "$version is already the current release"; exit 0; fi
+if [ "$rollback" = 1 ]; then
+  [ "$src_given" = 0 ] || die "--rollback takes no RELEASE_DIR (to switch to a given release: update.sh RELEASE_DIR)"
+  version="$(rollback_target)"
+  if [ -z "$version" ]; then
+    kept="$(find "$RELEASES" -mindepth 1 -maxdepth 1 -type d ! -name '.*' ! -name "$previous" -printf '%f ' | sed 's/ $//')"
+    if [ -n "$kept" ]; then
+      die "nothing to roll back to: no release is recorded as running before $previous (kept under $RELEASES: $kept; to switch to one: update.sh $RELEASES/<version>); nothing was changed"
+    fi
+    die "nothing to roll back to: $previous is the only release under $RELEASES; nothing was changed"
+  fi
+else
+  version="$(copy_release "$src")"
+  if [ "$version" = "$previous" ]; then say "$version is already the current release"; exit 0; fi
+fi
 preflight "$version"
 
 marker="$(mktemp "${TMPDIR:-/tmp}/workerpool-update.XXXXXX")"
 trap 'rm -f "$marker"' EXIT
-say "switching from $previous to $version"
+if [ "$rollback" = 1 ]; then say "rolling back from $previous to $version"; else say "switching from $previous to $version"; fi
 switch_current "$version"
 install_unit "$version"
 service_ctl daemon-reload
 restart_service
 if wait_healthy "$version" "$timeout" "$marker"; then
-  say "$version is healthy; $previous stays in $RELEASES for a manual rollback"
-  prune_releases "$previous"
+  if [ "$rollback" = 1 ]; then
+    history_rolled_back_to "$version"
+    say "rolled back: $version is running and healthy; $previous stays in $RELEASES"
+  else
+    history_record "$previous" "$version"
+    say "$version is healthy; $previous stays in $RELEASES for a manual rollback ($CURRENT/deploy/update.sh --rollback)"
+    prune_releases "$previous"
+  fi
   exit 0
 fi
 
-say "$version did not report healthy within $timeout s; rolling back to $previous"
+if [ "$rollback" = 1 ]; then
+  say "$version did not report healthy within $timeout s; switching forward again to $previous"
+else
+  say "$version did not report healthy within $timeout s; rolling back to $previous"
+fi
 touch "$marker"
 switch_current "$previous"
 install_unit "$previous"
 service_ctl daemon-reload
 restart_service
 if wait_healthy "$previous" "$timeout" "$marker"; then
-  say "rolled back: $previous is running and healthy again"
+  if [ "$rollback" = 1 ]; then say "not rolled back: $previous is running and healthy again"
+  else say "rolled back: $previous is running and healthy again"
+  fi
 else
-  say "rolled back to $previous, but it has not reported healthy either (journalctl -u $SERVICE)"
+  say "switched back to $previous, but it has not reported healthy either (journalctl -u $SERVICE)"
 fi
 exit 1

@@ -84,6 +84,82 @@ public sealed class DeployScriptTests : IAsyncDisposable
         Assert.Equal(3, _device.SystemctlCalls.Count(c => c == "restart workerpool --no-block"));
     }
 
+    private async Task UpdateAsync(string version)
+    {
+        var (code, stderr) = await _device.RunAsync("update.sh", "--timeout", "20", _device.FakeRelease(version, "healthy"));
+        Assert.True(code == 0, stderr);
+    }
+
+    [Fact]
+    public async Task Rollback_SwitchesBackToTheReleaseBeforeTheLastUpdate_AndWaitsForItToReportHealthy()
+    {
+        await InstallAsync("1.0.0+aaa");
+        await UpdateAsync("1.1.0+bbb");
+        int restartsBefore = _device.SystemctlCalls.Count(c => c == "restart workerpool --no-block");
+
+        var (code, stderr) = await _device.RunInstalledAsync("update.sh", "--rollback", "--timeout", "20");
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("rolling back from 1.1.0+bbb to 1.0.0+aaa", stderr, StringComparison.Ordinal);
+        Assert.Contains("rolled back: 1.0.0+aaa is running and healthy", stderr, StringComparison.Ordinal);
+        Assert.Equal("1.0.0+aaa", _device.CurrentVersion);
+        Assert.Contains("\"version\":\"1.0.0+aaa\"", _device.Health, StringComparison.Ordinal);
+        Assert.Equal(restartsBefore + 1, _device.SystemctlCalls.Count(c => c == "restart workerpool --no-block"));
+        Assert.Equal(["1.0.0+aaa", "1.1.0+bbb"], _device.Releases); // the one left stays
+
+        // A second rollback goes further back, not forward again to the release just left: here there is nothing.
+        (code, stderr) = await _device.RunInstalledAsync("update.sh", "--rollback", "--timeout", "20");
+        Assert.Equal(1, code);
+        Assert.Contains("nothing to roll back to: no release is recorded as running before 1.0.0+aaa", stderr, StringComparison.Ordinal);
+        Assert.Equal("1.0.0+aaa", _device.CurrentVersion);
+    }
+
+    [Fact]
+    public async Task Rollback_WithNoEarlierRelease_IsRefusedAndChangesNothing()
+    {
+        await InstallAsync("1.0.0+aaa");
+        int callsBefore = _device.SystemctlCalls.Length;
+
+        var (code, stderr) = await _device.RunInstalledAsync("update.sh", "--rollback");
+
+        Assert.Equal(1, code);
+        Assert.Contains("nothing to roll back to: 1.0.0+aaa is the only release", stderr, StringComparison.Ordinal);
+        Assert.Contains("nothing was changed", stderr, StringComparison.Ordinal);
+        Assert.Equal("1.0.0+aaa", _device.CurrentVersion);
+        Assert.Equal(callsBefore, _device.SystemctlCalls.Length);
+
+        // A release that was kept after an update that rolled back by itself never ran: it is no rollback target,
+        // even though it is the newest one there.
+        (code, _) = await _device.RunAsync("update.sh", "--timeout", "3", _device.FakeRelease("2.0.0+bad", "crash"));
+        Assert.Equal(1, code);
+        callsBefore = _device.SystemctlCalls.Length;
+
+        (code, stderr) = await _device.RunInstalledAsync("update.sh", "--rollback");
+
+        Assert.Equal(1, code);
+        Assert.Contains("nothing to roll back to: no release is recorded as running before 1.0.0+aaa", stderr, StringComparison.Ordinal);
+        Assert.Contains("2.0.0+bad", stderr, StringComparison.Ordinal); // named, with how to switch to it anyway
+        Assert.Equal("1.0.0+aaa", _device.CurrentVersion);
+        Assert.Equal(callsBefore, _device.SystemctlCalls.Length);
+    }
+
+    [Fact]
+    public async Task Rollback_ToAReleaseThatNoLongerComesUpHealthy_SwitchesForwardAgainToTheCurrentOne()
+    {
+        await InstallAsync("1.0.0+aaa");
+        await UpdateAsync("1.1.0+bbb");
+        _device.BreakInstalledRelease("1.0.0+aaa");
+
+        var (code, stderr) = await _device.RunInstalledAsync("update.sh", "--rollback", "--timeout", "5");
+
+        Assert.Equal(1, code);
+        Assert.Contains("1.0.0+aaa did not report healthy within 5 s; switching forward again to 1.1.0+bbb", stderr, StringComparison.Ordinal);
+        Assert.Contains("not rolled back: 1.1.0+bbb is running and healthy again", stderr, StringComparison.Ordinal);
+        Assert.Equal("1.1.0+bbb", _device.CurrentVersion);
+        Assert.Contains("\"version\":\"1.1.0+bbb\"", _device.Health, StringComparison.Ordinal);
+        Assert.Equal(["1.0.0+aaa", "1.1.0+bbb"], _device.Releases);
+    }
+
     [Fact]
     public async Task Update_WithTheHealthFileSetElsewhereInTheConfig_WaitsOnThatFile()
     {

@@ -80,7 +80,23 @@ public sealed class FakeDevice : IAsyncDisposable
         string dir = _dir.File("release-" + version);
         Directory.CreateDirectory(System.IO.Path.Combine(dir, "deploy", "systemd"));
         File.WriteAllText(System.IO.Path.Combine(dir, "VERSION"), version + "\n");
-        Write(System.IO.Path.Combine(dir, "workerpool"), $$"""
+        Write(System.IO.Path.Combine(dir, "workerpool"), StandIn(version, behaviour));
+        foreach (var script in new[] { "install.sh", "update.sh", "uninstall.sh", "release-lib.sh" })
+            File.Copy(Repo.Path("deploy-scripts", script), System.IO.Path.Combine(dir, "deploy", script), overwrite: true);
+        foreach (var file in new[] { "workerpool.service", "workerpool.env" })
+            File.Copy(Repo.Path("deploy-scripts", "systemd", file), System.IO.Path.Combine(dir, "deploy", "systemd", file), overwrite: true);
+        File.WriteAllText(System.IO.Path.Combine(dir, "deploy", "config.json"), "{ \"deviceId\": \"fake-01\" }\n");
+        return dir;
+    }
+
+    /// <summary>
+    /// Makes a release already installed under releases/ crash at start from now on (its config check still passes),
+    /// as an older release can when the data directory has moved on under it.
+    /// </summary>
+    public void BreakInstalledRelease(string version) =>
+        Write(Path("opt", "workerpool", "releases", version, "workerpool"), StandIn(version, "crash"));
+
+    private static string StandIn(string version, string behaviour) => $$"""
             #!/usr/bin/env bash
             # Stand-in release {{version}} ({{behaviour}}) for the deploy tests.
             # Like the real one, it writes its health file where the config's health.file says (absolute here).
@@ -103,19 +119,19 @@ public sealed class FakeDevice : IAsyncDisposable
                   sleep 0.2
                 done ;;
             esac
-            """);
-        foreach (var script in new[] { "install.sh", "update.sh", "uninstall.sh", "release-lib.sh" })
-            File.Copy(Repo.Path("deploy-scripts", script), System.IO.Path.Combine(dir, "deploy", script), overwrite: true);
-        foreach (var file in new[] { "workerpool.service", "workerpool.env" })
-            File.Copy(Repo.Path("deploy-scripts", "systemd", file), System.IO.Path.Combine(dir, "deploy", "systemd", file), overwrite: true);
-        File.WriteAllText(System.IO.Path.Combine(dir, "deploy", "config.json"), "{ \"deviceId\": \"fake-01\" }\n");
-        return dir;
-    }
+            """;
 
     /// <summary>Runs a deploy script (from the repository) against this root with the fake systemctl; bounded.</summary>
-    public async Task<(int Code, string Stderr)> RunAsync(string script, params string[] args)
+    public Task<(int Code, string Stderr)> RunAsync(string script, params string[] args) =>
+        RunFileAsync(Repo.Path("deploy-scripts", script), args);
+
+    /// <summary>Runs a deploy script as an operator on the device does: the current release's deploy/ copy.</summary>
+    public Task<(int Code, string Stderr)> RunInstalledAsync(string script, params string[] args) =>
+        RunFileAsync(System.IO.Path.Combine(Current, "deploy", script), args);
+
+    private async Task<(int Code, string Stderr)> RunFileAsync(string script, string[] args)
     {
-        var (code, _, stderr) = await HostProcess.RunFileAsync(Repo.Path("deploy-scripts", script),
+        var (code, _, stderr) = await HostProcess.RunFileAsync(script,
             new Dictionary<string, string> { ["SYSTEMCTL"] = Systemctl, ["SETTLE_SECONDS"] = "1", ["KEEP_RELEASES"] = "2" },
             TimeSpan.FromMinutes(3), ["--root", Root, .. args]);
         return (code, string.Join("\n", stderr));
