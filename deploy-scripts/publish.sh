@@ -2,7 +2,8 @@
 # Builds a trimmed, self-contained release for one device into artifacts/RID/ and prints what its size is made of.
 # Usage: deploy-scripts/publish.sh linux-x64|linux-arm64
 # The release holds the binary and its native libraries, the default model, the systemd unit, the default device
-# config and the install/update/uninstall scripts: copy the directory to a device and run deploy/install.sh there.
+# config, the install/update/uninstall scripts and deploy/README.txt (the operator card): copy the directory to a
+# device and run deploy/install.sh there.
 # READY_TO_RUN=1 precompiles the trimmed assemblies: start-up about halves, the managed part grows by ~15 MiB
 # (docs/BENCHMARKS.md). Off by default, so updates stay small.
 # linux-arm64: no NuGet package carries OpenCvSharp's native extern for ARM64. Set OPENCVSHARP_EXTERN to one built
@@ -57,6 +58,8 @@ mkdir -p "$out/models" "$out/deploy/systemd"
 cp "$root/models/yolox_nano.json" "$root/models/yolox_nano.onnx" "$out/models/"
 cp "$root/deploy-scripts/install.sh" "$root/deploy-scripts/update.sh" "$root/deploy-scripts/uninstall.sh" \
    "$root/deploy-scripts/release-lib.sh" "$root/deploy-scripts/install-deps.sh" "$out/deploy/"
+# The operator card the unit's Documentation= names (/opt/workerpool/current/deploy/README.txt once installed).
+cp "$root/deploy-scripts/README.txt" "$out/deploy/README.txt"
 cp "$root/deploy-scripts/systemd/workerpool.service" "$root/deploy-scripts/systemd/workerpool.env" "$out/deploy/systemd/"
 cp -r "$root/deploy-scripts/jetson" "$out/deploy/"
 cp "$root/device-config/appliance.json" "$out/deploy/config.json"

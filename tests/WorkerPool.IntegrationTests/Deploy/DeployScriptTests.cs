@@ -29,6 +29,7 @@ public sealed class DeployScriptTests : IAsyncDisposable
         Assert.True(Directory.Exists(_device.Path("var", "lib", "workerpool")));
         Assert.Equal(["daemon-reload", "enable workerpool", "reset-failed workerpool", "restart workerpool --no-block"], _device.SystemctlCalls);
         Assert.Contains("\"version\":\"1.0.0+aaa\"", _device.Health, StringComparison.Ordinal);
+        Assert.True(File.Exists(_device.UnitDocumentation), _device.UnitDocumentation + " (the unit's Documentation=) is missing");
 
         File.WriteAllText(_device.Path("etc", "workerpool", "config.json"), "{ \"deviceId\": \"edited-on-site\" }\n");
         await InstallAsync("1.0.0+aaa");
@@ -291,6 +292,21 @@ public sealed class DeployScriptTests : IAsyncDisposable
             .Concat(Directory.GetFiles(Repo.Path("deploy-scripts", "jetson"), "*.sh")).ToArray();
         var (code, stdout, stderr) = await HostProcess.RunFileAsync("shellcheck", null, TimeSpan.FromMinutes(2), ["-x", .. scripts]);
         Assert.True(code == 0, string.Join("\n", stdout.Concat(stderr)));
+    }
+
+    [Fact]
+    public void OperatorCard_FitsAn80ColumnTerminal_AndGivesTheCommandsTheScriptsAndUnitUse()
+    {
+        var card = File.ReadAllLines(Repo.Path("deploy-scripts", "README.txt"));
+        Assert.InRange(card.Length, 1, 80);
+        Assert.All(card, l => Assert.True(l.Length <= 80, $"{l.Length} columns: {l}"));
+        string text = string.Join("\n", card);
+        string unit = File.ReadAllText(Repo.Path("deploy-scripts", "systemd", "workerpool.service"));
+        Assert.Contains("ExecStart=/opt/workerpool/current/workerpool run --config /etc/workerpool/config.json", unit, StringComparison.Ordinal);
+        foreach (var expected in new[] { "/opt/workerpool/current/workerpool check", "--config /etc/workerpool/config.json",
+                     "/opt/workerpool/current/deploy/update.sh --rollback", "uninstall.sh [--purge]", "journalctl -u workerpool",
+                     "/etc/workerpool/workerpool.env", "/var/lib/workerpool/health.json", "docs/TELEMETRY.md" })
+            Assert.Contains(expected, text, StringComparison.Ordinal);
     }
 
     [Fact]

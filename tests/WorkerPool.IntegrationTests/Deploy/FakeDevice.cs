@@ -64,6 +64,16 @@ public sealed class FakeDevice : IAsyncDisposable
         ? [.. Directory.GetDirectories(Path("opt", "workerpool", "releases")).Select(System.IO.Path.GetFileName).Order(StringComparer.Ordinal)!]
         : [];
 
+    /// <summary>Where the installed unit's <c>Documentation=file:</c> points, under this root.</summary>
+    public string UnitDocumentation
+    {
+        get
+        {
+            string line = File.ReadLines(Path("etc", "systemd", "system", "workerpool.service")).Single(l => l.StartsWith("Documentation=file:", StringComparison.Ordinal));
+            return Root + line["Documentation=file:".Length..];
+        }
+    }
+
     public string? Health => File.Exists(Path("var", "lib", "workerpool", "health.json")) ? File.ReadAllText(Path("var", "lib", "workerpool", "health.json")) : null;
 
     /// <summary>A stand-in release whose VERSION file says <paramref name="versionFile"/> verbatim.</summary>
@@ -85,6 +95,8 @@ public sealed class FakeDevice : IAsyncDisposable
             File.Copy(Repo.Path("deploy-scripts", script), System.IO.Path.Combine(dir, "deploy", script), overwrite: true);
         foreach (var file in new[] { "workerpool.service", "workerpool.env" })
             File.Copy(Repo.Path("deploy-scripts", "systemd", file), System.IO.Path.Combine(dir, "deploy", "systemd", file), overwrite: true);
+        // As publish.sh ships it: the operator card the unit's Documentation= names.
+        File.Copy(Repo.Path("deploy-scripts", "README.txt"), System.IO.Path.Combine(dir, "deploy", "README.txt"), overwrite: true);
         File.WriteAllText(System.IO.Path.Combine(dir, "deploy", "config.json"), "{ \"deviceId\": \"fake-01\" }\n");
         return dir;
     }

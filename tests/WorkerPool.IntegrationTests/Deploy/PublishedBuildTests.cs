@@ -54,7 +54,7 @@ public sealed class PublishedX64Tests(PublishX64Fixture published) : IClassFixtu
             Assert.Contains(published.Stdout, l => l.Contains(row, StringComparison.Ordinal));
         foreach (var file in new[] { "workerpool", "libonnxruntime.so", "libOpenCvSharpExtern.so", "models/yolox_nano.onnx", "VERSION",
                      "deploy/install.sh", "deploy/update.sh", "deploy/uninstall.sh", "deploy/systemd/workerpool.service", "deploy/config.json",
-                     "deploy/jetson/setup-jetson.sh", "deploy/install-deps.sh" })
+                     "deploy/jetson/setup-jetson.sh", "deploy/install-deps.sh", "deploy/README.txt" })
             Assert.True(File.Exists(Path.Combine(published.Dir, file)), file + " is missing from the release");
     }
 
@@ -114,6 +114,7 @@ public sealed class PublishedX64Tests(PublishX64Fixture published) : IClassFixtu
         Assert.Contains($"{version} installed and healthy", stderr, StringComparison.Ordinal);
         Assert.Equal(version, device.CurrentVersion);
         Assert.Contains("\"state\":\"healthy\"", device.Health, StringComparison.Ordinal);
+        Assert.True(File.Exists(device.UnitDocumentation), device.UnitDocumentation + " (the unit's Documentation=) is missing");
 
         (code, stderr) = await device.RunAsync("uninstall.sh");
         Assert.True(code == 0, stderr);
