@@ -23,7 +23,20 @@ public enum CameraState
 
 /// <summary>What a dashboard shows for one camera.</summary>
 public sealed record CameraStatus(string Id, CameraState State, string? LastError, long FramesRead, long FramesAdmitted,
-    long FramesSkipped, long FramesLost, double MeasuredFps, int Width, int Height);
+    long FramesSkipped, long FramesLost, double MeasuredFps, int Width, int Height)
+{
+    /// <summary>Frames inference ran on (see <see cref="DetectionTally"/>).</summary>
+    public long FramesProcessed { get; init; }
+
+    /// <summary>Capture time of the last frame with a person in it; null when none yet.</summary>
+    public DateTimeOffset? LastDetectionAt { get; init; }
+
+    /// <summary>Seconds the picture had not changed at the latest check (see <see cref="PictureCheck"/>); null before two checks of this connection.</summary>
+    public double? FrozenSeconds { get; init; }
+
+    /// <summary>Whether the latest check found a near-uniform picture; null before the first check of this connection.</summary>
+    public bool? PictureUniform { get; init; }
+}
 
 /// <summary>
 /// Reads one camera on its own thread, stamps each frame (camera, sequence, capture time) and offers it to the
@@ -43,6 +56,7 @@ public sealed class CameraReader : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _reconnect;
     private readonly CancellationTokenSource _stop = new();
+    private readonly PictureCheck _picture;
     private Task? _task;
     private long _sequence, _read, _lost;
     private int _width, _height;
@@ -68,6 +82,7 @@ public sealed class CameraReader : IAsyncDisposable
         _realtime = realtime;
         _time = time;
         _logger = logger;
+        _picture = new PictureCheck(time);
         _reconnect = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
@@ -120,7 +135,11 @@ public sealed class CameraReader : IAsyncDisposable
             fps = n < 2 ? 0 : (n - 1) / Math.Max(1e-6, _recent[(_recentNext - 1 + _recent.Length) % _recent.Length] - _recent[(_recentNext - n + _recent.Length) % _recent.Length]);
         }
         return new CameraStatus(_camera.Id, _state, _lastError, Interlocked.Read(ref _read), _gate.Admitted, _gate.Skipped,
-            Interlocked.Read(ref _lost), Math.Round(fps, 2), _width, _height);
+            Interlocked.Read(ref _lost), Math.Round(fps, 2), _width, _height)
+        {
+            FramesProcessed = _frames.Detections.Processed, LastDetectionAt = _frames.Detections.LastDetectionAt,
+            FrozenSeconds = _picture.FrozenSeconds, PictureUniform = _picture.Uniform,
+        };
     }
 
     private void Run()
@@ -156,6 +175,7 @@ public sealed class CameraReader : IAsyncDisposable
         _height = source.Height;
         // The source counts from 0 again; the camera's timeline goes on from where the last session left it.
         _timeline.BeginSession(source.Fps > 0 ? 1 / source.Fps : 0.04, _realtime);
+        _picture.Restart();
         long delivered = 0;
         long playStart = _time.GetTimestamp();
         double loopOffset = 0;
@@ -213,6 +233,7 @@ public sealed class CameraReader : IAsyncDisposable
                 // Only on request, once: no per-frame copy.
                 if (Volatile.Read(ref _snapshot) is { } wanted && Interlocked.CompareExchange(ref _snapshot, null, wanted) == wanted)
                     wanted.TrySetResult(frame.Image.Clone());
+                _picture.Observe(frame.Image); // about once a second; returns at once otherwise
                 frame.Sequence = _sequence++;
                 frame.CaptureTime = _time.GetUtcNow();
                 frame.MediaSeconds = _timeline.Stamp(media);

@@ -37,6 +37,9 @@ public sealed class Frame
     /// <summary>Hands the frame back to its camera's pool.</summary>
     public void Release() => _owner.Return(this);
 
+    /// <summary>Notes, for the camera's heartbeat, that inference ran on this frame and whether it found a person. Call before <see cref="Release"/>.</summary>
+    public void NoteInference(bool foundPerson) => _owner.Detections.Record(CaptureTime, foundPerson);
+
     /// <summary>Tells the pool its holder hung: see <see cref="FramePool.WriteOff"/>.</summary>
     public void WriteOff() => _owner.WriteOff(this);
 }
@@ -57,6 +60,9 @@ public sealed class FramePool : IDisposable
 
     /// <summary>Camera this pool belongs to.</summary>
     public string CameraId { get; }
+
+    /// <summary>What inference made of the camera's frames (its frames note it; its readers report it).</summary>
+    public DetectionTally Detections { get; } = new();
 
     /// <summary>A free frame, or null when all <c>max</c> frames are in use downstream.</summary>
     public Frame? Rent()

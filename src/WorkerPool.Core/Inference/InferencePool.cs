@@ -329,6 +329,7 @@ public sealed class InferencePool : IAsyncDisposable
                     if (error is null)
                     {
                         slot._metrics.Record(latency, ok: true);
+                        frame.NoteInference(result.Detections.Count > 0);
                         frame.Release();
                         pool.Answer(result);
                         continue;

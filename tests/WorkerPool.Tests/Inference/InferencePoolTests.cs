@@ -194,6 +194,29 @@ public sealed class InferencePoolTests : IDisposable
     }
 
     [Fact]
+    public async Task ProcessedFrames_AreTalliedForTheirCamera_WithTheCaptureTimeOfTheLastOneWithAPerson()
+    {
+        var factory = new FakeFactory(() => new FakeDetector { NobodyFromCall = 2, ThrowOnCall = 4 });
+        var queue = new FrameQueue(4, dropOldest: false, _dropped.Writer);
+        await using var pool = NewPool(queue, factory);
+        pool.Start(TimeSpan.FromSeconds(10));
+        var t0 = new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+
+        for (int i = 0; i < 4; i++)
+        {
+            var frame = NewFrame(i);
+            frame.CaptureTime = t0.AddSeconds(i);
+            queue.Enqueue(frame);
+            var r = await NextResult(TimeSpan.FromSeconds(10));
+            Assert.NotNull(r);
+            r.Return();
+        }
+
+        // A person in the first frame only; the fourth failed, so it is not processed.
+        Assert.Equal((3L, (DateTimeOffset?)t0), (_frames.Detections.Processed, _frames.Detections.LastDetectionAt));
+    }
+
+    [Fact]
     public async Task Start_DetectorCannotLoad_ThrowsClearly()
     {
         var factory = new FakeFactory(() => throw new InvalidOperationException("no such model"));
@@ -226,6 +249,7 @@ public sealed class InferencePoolTests : IDisposable
         private readonly ManualResetEventSlim _abort = new();
         public int ThrowOnCall { get; init; } = -1;
         public int HangOnCall { get; init; } = -1;
+        public int NobodyFromCall { get; init; } = int.MaxValue;
         public ManualResetEventSlim? Hang { get; init; }
         public ManualResetEventSlim? Entered { get; init; }
         public bool IgnoreAbort { get; init; }
@@ -247,7 +271,7 @@ public sealed class InferencePoolTests : IDisposable
                 if (Aborted) throw new OperationCanceledException("terminated");
             }
             into.Clear();
-            into.Add(new Detection(new(1, 2, 3, 4), 0.9f));
+            if (call < NobodyFromCall) into.Add(new Detection(new(1, 2, 3, 4), 0.9f));
         }
 
         public void Abort()
