@@ -20,9 +20,16 @@ public enum HealthState
 /// <summary>One health verdict and why.</summary>
 public sealed record HealthReport(HealthState State, string? Reason);
 
-/// <summary>One camera as health sees it: its state and how many frames it read and admitted so far.</summary>
+/// <summary>One camera as health sees it: its state, how many frames it read and admitted so far, and its picture.</summary>
 /// <param name="TargetFps">Sampling rate into inference now (0 = every frame).</param>
-public sealed record CameraSnapshot(string Id, CameraState State, long FramesRead, long FramesAdmitted, double TargetFps);
+public sealed record CameraSnapshot(string Id, CameraState State, long FramesRead, long FramesAdmitted, double TargetFps)
+{
+    /// <summary>Seconds the picture had not changed at its latest check (null: not checked yet).</summary>
+    public double? FrozenSeconds { get; init; }
+
+    /// <summary>Whether the latest check found a near-uniform picture (null: not checked yet).</summary>
+    public bool? PictureUniform { get; init; }
+}
 
 /// <summary>The pipeline figures health is judged from, taken at one moment.</summary>
 /// <param name="OutboxError">Why the outbox cannot store or read records now, or null when it can.</param>
@@ -38,7 +45,10 @@ public sealed record PipelineSnapshot(bool Running, long InferencesDone, long Fr
     {
         if (status.Reconfiguring) return None with { Reconfiguring = true };
         if (!status.Running) return None;
-        var cameras = status.Cameras.Select(c => new CameraSnapshot(c.Id, c.Capture.State, c.Capture.FramesRead, c.Capture.FramesAdmitted, c.TargetFps)).ToArray();
+        var cameras = status.Cameras.Select(c => new CameraSnapshot(c.Id, c.Capture.State, c.Capture.FramesRead, c.Capture.FramesAdmitted, c.TargetFps)
+        {
+            FrozenSeconds = c.Capture.FrozenSeconds, PictureUniform = c.Capture.PictureUniform,
+        }).ToArray();
         return new PipelineSnapshot(true, status.InferencesDone, cameras.Sum(c => c.FramesAdmitted), status.QueueDepth, cameras);
     }
 }
@@ -48,7 +58,8 @@ public sealed record PipelineSnapshot(bool Running, long InferencesDone, long Fr
 /// <see cref="HealthOptions.StallSeconds"/> although frames were waiting or being admitted; that is the one state a
 /// restart fixes, so it is the one that starves the watchdog. A dead camera only degrades (the reader reconnects by
 /// itself), and so does a connected camera that admits no frame into inference: it would count nothing while it
-/// looked fine.
+/// looked fine. So does a connected camera whose picture is frozen or near-uniform (covered, blank, dark) for
+/// <see cref="HealthOptions.CameraDownSeconds"/>: it delivers frames, but they show no one.
 /// </summary>
 public sealed class HealthMonitor(Func<HealthOptions> options, TimeProvider time)
 {
@@ -62,6 +73,7 @@ public sealed class HealthMonitor(Func<HealthOptions> options, TimeProvider time
     private bool _waiting;
     private readonly Dictionary<string, long> _downSince = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (long Admitted, long Since)> _lastAdmit = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _uniformSince = new(StringComparer.Ordinal);
 
     /// <summary>The latest verdict.</summary>
     public HealthReport Current { get; private set; } = new(HealthState.Starting, "starting");
@@ -76,6 +88,7 @@ public sealed class HealthMonitor(Func<HealthOptions> options, TimeProvider time
             // A new pool may take minutes to load (a TensorRT engine build); its own timeout bounds that.
             _lastDone = -1;
             _downSince.Clear();
+            _uniformSince.Clear();
             return Current = new(HealthState.Healthy, "applying a new config");
         }
         if (!s.Running)
@@ -103,8 +116,12 @@ public sealed class HealthMonitor(Func<HealthOptions> options, TimeProvider time
 
         var down = new List<string>();
         var blind = new List<string>();
+        var frozen = new List<string>();
+        var uniform = new List<string>();
         foreach (var c in s.Cameras)
         {
+            if (c.State == CameraState.Connected && c.FrozenSeconds >= o.CameraDownSeconds) frozen.Add(c.Id);
+            if (IsUniformLong(c, now, o)) uniform.Add(c.Id);
             if (c.State is CameraState.Connected or CameraState.Ended or CameraState.Stopped) _downSince.Remove(c.Id);
             else
             {
@@ -115,13 +132,28 @@ public sealed class HealthMonitor(Func<HealthOptions> options, TimeProvider time
         }
         foreach (var gone in _downSince.Keys.Except(s.Cameras.Select(c => c.Id)).ToArray()) _downSince.Remove(gone);
         foreach (var gone in _lastAdmit.Keys.Except(s.Cameras.Select(c => c.Id)).ToArray()) _lastAdmit.Remove(gone);
+        foreach (var gone in _uniformSince.Keys.Except(s.Cameras.Select(c => c.Id)).ToArray()) _uniformSince.Remove(gone);
         var reasons = new List<string>();
         // Counting goes on and records wait in memory; a restart would not free the disk (and would lose them).
         if (s.OutboxError is not null) reasons.Add("outbox failing: " + s.OutboxError);
         if (down.Count > 0) reasons.Add($"camera{(down.Count > 1 ? "s" : "")} {string.Join(", ", down)} down for {o.CameraDownSeconds}+ s");
         if (blind.Count > 0) reasons.Add($"camera{(blind.Count > 1 ? "s" : "")} {string.Join(", ", blind)} connected but admitted no frame for {o.CameraDownSeconds}+ s");
+        if (frozen.Count > 0) reasons.Add($"camera{(frozen.Count > 1 ? "s" : "")} {string.Join(", ", frozen)} picture frozen (unchanged) for {o.CameraDownSeconds}+ s");
+        if (uniform.Count > 0) reasons.Add($"camera{(uniform.Count > 1 ? "s" : "")} {string.Join(", ", uniform)} picture near-uniform (covered, blank or dark) for {o.CameraDownSeconds}+ s");
         if (reasons.Count > 0) return Current = new(HealthState.Degraded, string.Join("; ", reasons));
         return Current = new(HealthState.Healthy, null);
+    }
+
+    /// <summary>True when a connected camera's picture has been near-uniform at every look for <see cref="HealthOptions.CameraDownSeconds"/>.</summary>
+    private bool IsUniformLong(CameraSnapshot c, long now, HealthOptions o)
+    {
+        if (c.State != CameraState.Connected || c.PictureUniform != true)
+        {
+            _uniformSince.Remove(c.Id);
+            return false;
+        }
+        if (!_uniformSince.TryGetValue(c.Id, out long since)) _uniformSince[c.Id] = since = now;
+        return time.GetElapsedTime(since, now).TotalSeconds >= o.CameraDownSeconds;
     }
 
     /// <summary>

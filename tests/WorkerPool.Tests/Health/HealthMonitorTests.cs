@@ -106,6 +106,53 @@ public sealed class HealthMonitorTests
         Assert.Equal(HealthState.Healthy, monitor.Evaluate(Snap(2, 2, 0, CameraState.Ended)).State);
     }
 
+    private static PipelineSnapshot Picture(long done, double? frozen, bool? uniform, CameraState state = CameraState.Connected) =>
+        new(true, done, done, 0, [new CameraSnapshot("cam", state, done * 2, done, 5) { FrozenSeconds = frozen, PictureUniform = uniform }]);
+
+    [Fact]
+    public void PictureFrozenForCameraDownSeconds_IsAWarning_UntilItChangesAgain()
+    {
+        var monitor = Monitor();
+        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Picture(10, frozen: 29.9, uniform: false)).State);
+
+        var frozen = monitor.Evaluate(Picture(11, frozen: 30, uniform: false));
+        Assert.Equal(HealthState.Degraded, frozen.State);
+        Assert.Equal("camera cam picture frozen (unchanged) for 30+ s", frozen.Reason);
+
+        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Picture(12, frozen: 0, uniform: false)).State);
+        // A camera that is not connected is judged as down, not by a picture from before.
+        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Picture(12, frozen: 45, uniform: false, CameraState.Reconnecting)).State);
+    }
+
+    [Fact]
+    public void PictureNearUniformForCameraDownSeconds_IsAWarning_AMomentOfItIsNot()
+    {
+        var monitor = Monitor();
+        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Picture(10, frozen: 0, uniform: true)).State);
+        _time.Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Picture(11, frozen: 0, uniform: false)).State); // someone stood in front of it
+
+        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Picture(12, frozen: 0, uniform: true)).State);
+        _time.Advance(TimeSpan.FromSeconds(29));
+        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Picture(13, frozen: 0, uniform: true)).State);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var covered = monitor.Evaluate(Picture(14, frozen: 0, uniform: true));
+        Assert.Equal(HealthState.Degraded, covered.State);
+        Assert.Equal("camera cam picture near-uniform (covered, blank or dark) for 30+ s", covered.Reason);
+
+        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Picture(15, frozen: 0, uniform: false)).State);
+    }
+
+    [Fact]
+    public void PictureNotCheckedYet_IsNoWarning()
+    {
+        var monitor = Monitor();
+        monitor.Evaluate(Picture(1, frozen: null, uniform: null));
+        _time.Advance(TimeSpan.FromMinutes(5));
+
+        Assert.Equal(HealthState.Healthy, monitor.Evaluate(Picture(2, frozen: null, uniform: null)).State);
+    }
+
     [Fact]
     public void ApplyingANewConfig_IsNotAStall_EvenWhenItTakesLong()
     {
