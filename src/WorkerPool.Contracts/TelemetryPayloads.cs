@@ -9,7 +9,23 @@ public sealed record StatusPayload(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Version,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? BootTime,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? Time,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason)
+{
+    /// <summary>
+    /// The device's IANA time zone id (<c>Europe/Berlin</c>; <c>UTC</c> when none is set), for rolling UTC count windows
+    /// up into local hours and days. In every status, the last will included. Absent from firmware older than the field.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TimeZone { get; init; }
+
+    /// <summary>
+    /// When the device sent the CONNECT of the MQTT session this status belongs to, by its own clock. The last will is
+    /// handed to the broker at that moment, so it can say no later time: when a device vanished is when the broker
+    /// published its will (receive time) less up to 1.5 x <c>mqtt.keepAliveSeconds</c>. Absent from older firmware.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? ConnectedAt { get; init; }
+}
 
 /// <summary>The periodic heartbeat: the device's whole health at one moment.</summary>
 public sealed record HeartbeatPayload(
@@ -28,7 +44,21 @@ public sealed record HeartbeatPayload(
     HealthPayload Health,
     ThermalPayload Thermal,
     ClockPayload Clock,
-    SecurityPayload Security);
+    SecurityPayload Security)
+{
+    /// <summary>
+    /// The device's IANA time zone id (<c>Europe/Berlin</c>; <c>UTC</c> when none is set): count windows are UTC, and
+    /// this is the zone to roll them up into local hours and days with. Absent from firmware older than the field.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TimeZone { get; init; }
+
+    /// <summary>
+    /// Seconds between heartbeats (<c>mqtt.heartbeatSeconds</c>): a consumer knows when the next one is overdue. 0 from
+    /// firmware older than the field.
+    /// </summary>
+    public int HeartbeatSeconds { get; init; }
+}
 
 /// <summary>The device's wall clock: count windows closed while it is not synchronised carry <c>clockSynced: false</c>.</summary>
 public sealed record ClockPayload(bool Synchronized);
@@ -60,7 +90,12 @@ public sealed record SystemPayload(
 /// <summary>One thermal zone from /sys/class/thermal.</summary>
 public sealed record TemperaturePayload(string Zone, string Type, double Celsius);
 
-/// <summary>One camera.</summary>
+/// <summary>
+/// One camera. Besides its connection and frame counters, what tells a dead or covered camera from an empty room:
+/// whether inference runs on its frames (<see cref="FramesProcessed"/>), when it last saw a person
+/// (<see cref="LastDetectionAt"/>), and whether its picture is frozen (<see cref="FrozenSeconds"/>) or near-uniform
+/// (<see cref="PictureUniform"/>).
+/// </summary>
 public sealed record CameraPayload(
     string Id,
     string State,
@@ -70,7 +105,29 @@ public sealed record CameraPayload(
     long FramesRead,
     long FramesAdmitted,
     long FramesSkipped,
-    long FramesLost);
+    long FramesLost)
+{
+    /// <summary>Frames of this camera inference ran on (not failed, not dropped), since its pipeline started.</summary>
+    public long FramesProcessed { get; init; }
+
+    /// <summary>
+    /// Capture time of the last frame in which the detector found a person (at or above <c>model.scoreThreshold</c>),
+    /// since the camera's pipeline started; null when none has been found since.
+    /// </summary>
+    public DateTimeOffset? LastDetectionAt { get; init; }
+
+    /// <summary>
+    /// Seconds the picture had not changed at the latest check (about once a second, a small grey sample of the frame);
+    /// 0 when it changed since the one before. Null until the current connection delivered two checked frames.
+    /// </summary>
+    public double? FrozenSeconds { get; init; }
+
+    /// <summary>
+    /// The latest check found a near-uniform picture: a covered or blocked lens, a black or blank stream, or darkness.
+    /// Null until the current connection delivered a checked frame.
+    /// </summary>
+    public bool? PictureUniform { get; init; }
+}
 
 /// <summary>One inference worker.</summary>
 public sealed record WorkerPayload(

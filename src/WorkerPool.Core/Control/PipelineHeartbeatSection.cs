@@ -12,7 +12,11 @@ public sealed class PipelineHeartbeatSection(IDeviceControl control) : IHeartbea
         // One record for all three parts: they describe the same moment.
         var status = control.Status();
         draft.Cameras = status.Cameras.Select(c => new CameraPayload(c.Id, c.Capture.State.ToString().ToLowerInvariant(), c.Capture.LastError,
-            c.Capture.MeasuredFps, c.TargetFps, c.Capture.FramesRead, c.Capture.FramesAdmitted, c.Capture.FramesSkipped, c.Capture.FramesLost)).ToArray();
+            c.Capture.MeasuredFps, c.TargetFps, c.Capture.FramesRead, c.Capture.FramesAdmitted, c.Capture.FramesSkipped, c.Capture.FramesLost)
+        {
+            FramesProcessed = c.Capture.FramesProcessed, LastDetectionAt = c.Capture.LastDetectionAt,
+            FrozenSeconds = c.Capture.FrozenSeconds, PictureUniform = c.Capture.PictureUniform,
+        }).ToArray();
         draft.Workers = status.Workers.Select(w => new WorkerPayload(w.Index, w.RequestedDevice, w.ActiveDevice, w.FallbackReason, w.Cores, w.State,
             Math.Round(w.Metrics.BusyFraction, 3), w.Metrics.Processed, w.Metrics.Failed, w.Metrics.Replacements,
             Math.Round(w.Metrics.LatencyP50Ms, 2), Math.Round(w.Metrics.LatencyP99Ms, 2))).ToArray();

@@ -19,7 +19,7 @@ public sealed class HeartbeatDraft(DateTimeOffset time)
     /// <summary>Build version.</summary>
     public string? Version { get; set; }
 
-    /// <summary>The config in effect (<c>{appliedVersion}:{hash}</c>).</summary>
+    /// <summary>The config in effect: <c>{appliedVersion}:{first 12 hex of effectiveHash}</c> (docs/TELEMETRY.md, "configVersion").</summary>
     public string? ConfigVersion { get; set; }
 
     /// <summary>When the service started.</summary>
@@ -58,6 +58,12 @@ public sealed class HeartbeatDraft(DateTimeOffset time)
     /// <summary>Whether configs and commands are verified.</summary>
     public SecurityPayload? Security { get; set; }
 
+    /// <summary>The device's IANA time zone id.</summary>
+    public string? TimeZone { get; set; }
+
+    /// <summary>Seconds between heartbeats.</summary>
+    public int? HeartbeatSeconds { get; set; }
+
     /// <summary>The heartbeat. Throws <see cref="InvalidOperationException"/> naming the parts no section wrote.</summary>
     public HeartbeatPayload ToPayload()
     {
@@ -67,11 +73,15 @@ public sealed class HeartbeatDraft(DateTimeOffset time)
             ("bootTime", BootTime is not null), ("uptimeSeconds", UptimeSeconds is not null), ("system", System is not null),
             ("cameras", Cameras is not null), ("workers", Workers is not null), ("poolQueueDepth", PoolQueueDepth is not null),
             ("outbox", Outbox is not null), ("health", Health is not null), ("thermal", Thermal is not null),
-            ("clock", Clock is not null), ("security", Security is not null),
+            ("clock", Clock is not null), ("security", Security is not null), ("timeZone", TimeZone is not null),
+            ("heartbeatSeconds", HeartbeatSeconds is not null),
         }.Where(p => !p.Written).Select(p => p.Name).ToList();
         if (missing.Count > 0)
             throw new InvalidOperationException($"No heartbeat section wrote {string.Join(", ", missing)}: is every feature's Add…() registered?");
         return new HeartbeatPayload(DeviceId!, Time, Version!, ConfigVersion!, BootTime!.Value, UptimeSeconds!.Value, System!, Cameras!, Workers!,
-            PoolQueueDepth!.Value, Outbox!, LastPublishAt, Health!, Thermal!, Clock!, Security!);
+            PoolQueueDepth!.Value, Outbox!, LastPublishAt, Health!, Thermal!, Clock!, Security!)
+        {
+            TimeZone = TimeZone, HeartbeatSeconds = HeartbeatSeconds!.Value,
+        };
     }
 }

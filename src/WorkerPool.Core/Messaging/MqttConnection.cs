@@ -32,6 +32,7 @@ public sealed class MqttConnection : Health.IBrokerLink, IMqttPublisher, IAsyncD
     private volatile ConnectionState _state = ConnectionState.Starting;
     private volatile string? _lastError;
     private volatile string? _tlsRejection;
+    private long _connectAtTicks; // UTC ticks of the latest CONNECT (read from the stopping thread too)
 
     /// <summary>The service's connection, from the device config.</summary>
     public MqttConnection(DeviceConfig config, BuildInfo build, TimeProvider time, ILoggerFactory loggers)
@@ -300,8 +301,11 @@ public sealed class MqttConnection : Health.IBrokerLink, IMqttPublisher, IAsyncD
         return Task.CompletedTask;
     }
 
-    private MqttClientOptions BuildOptions()
+    /// <summary>The options of one CONNECT, the last will with them (internal: tests read the will as the broker gets it).</summary>
+    internal MqttClientOptions BuildOptions()
     {
+        // The will is fixed now, for the whole session: it names this moment, the session's start, and no later one.
+        Interlocked.Exchange(ref _connectAtTicks, _time.GetUtcNow().UtcTicks);
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(_options.Host, _options.Port)
             .WithClientId(string.IsNullOrEmpty(_options.ClientId) ? _deviceId : _options.ClientId)
@@ -310,7 +314,7 @@ public sealed class MqttConnection : Health.IBrokerLink, IMqttPublisher, IAsyncD
             .WithTimeout(TimeSpan.FromSeconds(_options.TimeoutSeconds))
             .WithCleanStart(true)
             .WithWillTopic(Topics.Status)
-            .WithWillPayload(JsonSerializer.SerializeToUtf8Bytes(new StatusPayload("offline", _deviceId, null, null, null, "lost"), ContractJsonContext.Default.StatusPayload))
+            .WithWillPayload(JsonSerializer.SerializeToUtf8Bytes(WillPayload(), ContractJsonContext.Default.StatusPayload))
             .WithWillRetain(true)
             .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .WithWillContentType("application/json");
@@ -335,11 +339,28 @@ public sealed class MqttConnection : Health.IBrokerLink, IMqttPublisher, IAsyncD
             tls.WithClientCertificates([TlsTrust.LoadClientCertificate(t.CertFile, t.KeyFile)]);
     }
 
+    /// <summary>
+    /// The last will: made at CONNECT and published by the broker whenever the device vanishes, so it carries only what
+    /// is true at connect time: no <c>time</c>, but <c>connectedAt</c>, the start of the session it ends.
+    /// </summary>
+    internal StatusPayload WillPayload() => new("offline", _deviceId, null, null, null, "lost")
+    {
+        TimeZone = _time.LocalTimeZone.Id, ConnectedAt = ConnectedAt,
+    };
+
+    /// <summary>The status the device publishes itself: <c>online</c> after CONNACK, <c>offline</c> at a clean stop.</summary>
+    internal StatusPayload StatusOf(string state, string? reason) =>
+        new(state, _deviceId, _version, state == "online" ? BootTime : null, _time.GetUtcNow(), reason)
+        {
+            TimeZone = _time.LocalTimeZone.Id, ConnectedAt = ConnectedAt,
+        };
+
+    private DateTimeOffset ConnectedAt => new(Interlocked.Read(ref _connectAtTicks), TimeSpan.Zero);
+
     /// <summary>A retained status message.</summary>
     internal MqttApplicationMessage StatusMessage(string state, string? reason) => new MqttApplicationMessageBuilder()
         .WithTopic(Topics.Status)
-        .WithPayload(JsonSerializer.SerializeToUtf8Bytes(
-            new StatusPayload(state, _deviceId, _version, state == "online" ? BootTime : null, _time.GetUtcNow(), reason), ContractJsonContext.Default.StatusPayload))
+        .WithPayload(JsonSerializer.SerializeToUtf8Bytes(StatusOf(state, reason), ContractJsonContext.Default.StatusPayload))
         .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
         .WithRetainFlag(true)
         .WithContentType("application/json")

@@ -128,12 +128,19 @@ internal sealed class VirtualDevice(SimulationPlan plan, int index, BrokerEndpoi
     {
         var o = plan.Options;
         var now = time.GetUtcNow();
-        var cameras = Enumerable.Range(0, o.Cameras).Select(c => new CameraPayload(SimulationPlan.CameraId(c), "connected", null, 5, 5, 25L * o.WindowSeconds * (window + 1), 5L * o.WindowSeconds * (window + 1), 0, 0)).ToList();
+        long admitted = 5L * o.WindowSeconds * (window + 1);
+        var cameras = Enumerable.Range(0, o.Cameras).Select(c => new CameraPayload(SimulationPlan.CameraId(c), "connected", null, 5, 5, 25L * o.WindowSeconds * (window + 1), admitted, 0, 0)
+        {
+            FramesProcessed = admitted, LastDetectionAt = now, FrozenSeconds = 0, PictureUniform = false,
+        }).ToList();
         var heartbeat = new HeartbeatPayload(_id, now, "sim", "1", _boot, (now - _boot).TotalSeconds,
             new SystemPayload(0.5, 2, 150L << 20, 10L << 30, [new TemperaturePayload("thermal_zone0", "cpu-thermal", 45 + index % 20)]),
             cameras, [new WorkerPayload(0, "cpu", "cpu", null, "0-1", "ready", 0.4, 5L * o.WindowSeconds * (window + 1), 0, 0, 20, 35)], 0,
             new OutboxPayload(_buffer.Count, null, 0, 0, 0, 0, null, null), now, new HealthPayload("healthy", null),
-            new ThermalPayload(45 + index % 20, "thermal_zone0", 80, 0, 100), new ClockPayload(true), new SecurityPayload(true));
+            new ThermalPayload(45 + index % 20, "thermal_zone0", 80, 0, 100), new ClockPayload(true), new SecurityPayload(true))
+        {
+            TimeZone = "UTC", HeartbeatSeconds = o.WindowSeconds, // one heartbeat per window
+        };
         await PublishAsync(client, _topics.Heartbeat, JsonSerializer.SerializeToUtf8Bytes(heartbeat, ContractJsonContext.Default.HeartbeatPayload),
             MqttQualityOfServiceLevel.AtMostOnce, retain: false, token).ConfigureAwait(false);
     }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using WorkerPool.IntegrationTests.Infrastructure;
@@ -94,6 +95,10 @@ public sealed partial class ServiceProcessTests : IDisposable
         Assert.Empty(SchemaCheck.Validate("status.schema.json", retained[0].Json));
         Assert.Equal("offline", retained[0].Json.GetProperty("state").GetString());
         Assert.Equal("lost", retained[0].Json.GetProperty("reason").GetString());
+        // Made at connect time: it names that moment, not a time of its own.
+        Assert.False(retained[0].Json.TryGetProperty("time", out _));
+        Assert.True(retained[0].Json.GetProperty("connectedAt").GetDateTimeOffset() < killedAt);
+        Assert.Equal(TimeZoneInfo.Local.Id, retained[0].Json.GetProperty("timeZone").GetString());
     }
 
     [Fact]
@@ -103,11 +108,21 @@ public sealed partial class ServiceProcessTests : IDisposable
         await using var watcher = new MqttProbe();
         await watcher.ConnectAsync(_broker.Port, "workerpool/demo-01/#");
         await using var host = HostProcess.Start("run", "--config", Config());
+        // The sample video has people walking in every stretch of it, and never stands still.
         var got = await watcher.WaitForAsync(m => m.Count(x => x.Topic.EndsWith("/heartbeat", StringComparison.Ordinal)) >= 2
-            && m.Any(x => x.Topic.EndsWith("/heartbeat", StringComparison.Ordinal) && x.Json.GetProperty("cameras")[0].GetProperty("framesRead").GetInt64() > 0),
+            && m.Any(x => x.Topic.EndsWith("/heartbeat", StringComparison.Ordinal) && x.Json.GetProperty("cameras")[0] is var c
+                && c.GetProperty("framesRead").GetInt64() > 0 && c.GetProperty("lastDetectionAt").ValueKind == JsonValueKind.String
+                && c.GetProperty("frozenSeconds").ValueKind == JsonValueKind.Number),
             TimeSpan.FromSeconds(90), "heartbeats");
         var hb = got.Last(x => x.Topic.EndsWith("/heartbeat", StringComparison.Ordinal)).Json;
         Assert.Equal("demo-01", hb.GetProperty("deviceId").GetString());
+        Assert.Equal(1, hb.GetProperty("heartbeatSeconds").GetInt32());
+        Assert.Equal(TimeZoneInfo.Local.Id, hb.GetProperty("timeZone").GetString());
+        var camera = hb.GetProperty("cameras")[0];
+        Assert.True(camera.GetProperty("framesProcessed").GetInt64() > 0);
+        Assert.True(camera.GetProperty("lastDetectionAt").GetDateTimeOffset() <= hb.GetProperty("time").GetDateTimeOffset());
+        Assert.True(camera.GetProperty("frozenSeconds").GetDouble() < 5);
+        Assert.False(camera.GetProperty("pictureUniform").GetBoolean());
         Assert.Equal(2, hb.GetProperty("workers").GetArrayLength());
         Assert.True(hb.GetProperty("system").GetProperty("processRssBytes").GetInt64() > 0);
         Assert.True(hb.GetProperty("outbox").TryGetProperty("backlog", out _));

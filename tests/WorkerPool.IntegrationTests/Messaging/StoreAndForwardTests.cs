@@ -120,7 +120,7 @@ public sealed class StoreAndForwardTests : IAsyncLifetime
             new OutboxHeartbeatSection(_outbox),
             new WorkerPool.Health.HealthHeartbeatSection(new WorkerPool.Health.HealthMonitor(new WorkerPool.Control.ConfigSectionMonitor<HealthOptions>(control, c => c.Health), time)),
             new WorkerPool.Health.ThermalHeartbeatSection(new WorkerPool.Health.ThermalGovernor(thermal, time, NullLoggerFactory.Instance), thermal),
-            new ClockHeartbeatSection(WorkerPool.Diagnostics.LinuxHostClock.Instance),
+            new ClockHeartbeatSection(WorkerPool.Diagnostics.LinuxHostClock.Instance, time),
         ], time), TimeSpan.FromSeconds(config.Mqtt.HeartbeatSeconds), time, _log);
         await using var probe = new MqttProbe();
         await probe.ConnectAsync(_broker.Port, "workerpool/dev-1/heartbeat");

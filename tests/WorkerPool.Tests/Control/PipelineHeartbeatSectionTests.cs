@@ -34,6 +34,26 @@ public sealed class PipelineHeartbeatSectionTests
     }
 
     [Fact]
+    public void WriteTo_ReportsWhatTellsADeadOrCoveredCameraFromAnEmptyRoom()
+    {
+        var seen = new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+        var control = new FakeDeviceControl(new DeviceConfig())
+        {
+            Current = new PipelineStatus(true, false,
+                [new CameraView(new CameraStatus("door", CameraState.Connected, null, 10, 5, 4, 1, 5, 640, 480)
+                {
+                    FramesProcessed = 4, LastDetectionAt = seen, FrozenSeconds = 12.5, PictureUniform = true,
+                }, 5, new CountTotals(5, 1, [], []))], [], 0),
+        };
+        var draft = new HeartbeatDraft(DateTimeOffset.UnixEpoch);
+
+        new PipelineHeartbeatSection(control).WriteTo(draft);
+
+        var camera = Assert.Single(draft.Cameras!);
+        Assert.Equal((4L, (DateTimeOffset?)seen, (double?)12.5, (bool?)true), (camera.FramesProcessed, camera.LastDetectionAt, camera.FrozenSeconds, camera.PictureUniform));
+    }
+
+    [Fact]
     public void WriteTo_NoPipelineYet_ReportsNoCamerasNoWorkersAndAnEmptyQueue()
     {
         var draft = new HeartbeatDraft(DateTimeOffset.UnixEpoch);

@@ -35,6 +35,8 @@ public sealed class HeartbeatAssemblerTests
             d.Thermal = new ThermalPayload(null, null, 0, 0, 100);
             d.Clock = new ClockPayload(true);
             d.Security = new SecurityPayload(true);
+            d.TimeZone = "UTC";
+            d.HeartbeatSeconds = 30;
         });
         var late = new Section(d => seen.Add(d.Time));
 

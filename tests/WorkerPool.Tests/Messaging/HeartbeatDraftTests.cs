@@ -13,6 +13,7 @@ public sealed class HeartbeatDraftTests
         System = new SystemPayload(null, 4, 1, null, []), Cameras = [], Workers = [], PoolQueueDepth = 0,
         Outbox = new OutboxPayload(0, 0, 0, 0, 0, 0, null, null), Health = new HealthPayload("healthy", null),
         Thermal = new ThermalPayload(null, null, 0, 0, 100), Clock = new ClockPayload(true), Security = new SecurityPayload(false),
+        TimeZone = "Europe/Berlin", HeartbeatSeconds = 30,
     };
 
     [Fact]
@@ -21,6 +22,7 @@ public sealed class HeartbeatDraftTests
         var payload = Complete().ToPayload();
 
         Assert.Equal((Now, "dev", 60.0, "0:abc"), (payload.Time, payload.DeviceId, payload.UptimeSeconds, payload.ConfigVersion));
+        Assert.Equal(("Europe/Berlin", 30), (payload.TimeZone, payload.HeartbeatSeconds));
         Assert.Null(payload.LastPublishAt); // nothing acknowledged yet is a real value, not a missing part
     }
 
@@ -31,10 +33,12 @@ public sealed class HeartbeatDraftTests
         draft.Outbox = null;
         draft.PoolQueueDepth = null;
         draft.Security = null;
+        draft.TimeZone = null;
+        draft.HeartbeatSeconds = null;
 
         var ex = Assert.Throws<InvalidOperationException>(draft.ToPayload);
 
-        Assert.Equal("No heartbeat section wrote poolQueueDepth, outbox, security: is every feature's Add…() registered?", ex.Message);
+        Assert.Equal("No heartbeat section wrote poolQueueDepth, outbox, security, timeZone, heartbeatSeconds: is every feature's Add…() registered?", ex.Message);
     }
 
     [Fact]
@@ -42,6 +46,6 @@ public sealed class HeartbeatDraftTests
     {
         var ex = Assert.Throws<InvalidOperationException>(new HeartbeatDraft(Now).ToPayload);
 
-        Assert.Contains("deviceId, version, configVersion, bootTime, uptimeSeconds, system, cameras, workers, poolQueueDepth, outbox, health, thermal, clock, security", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("deviceId, version, configVersion, bootTime, uptimeSeconds, system, cameras, workers, poolQueueDepth, outbox, health, thermal, clock, security, timeZone, heartbeatSeconds", ex.Message, StringComparison.Ordinal);
     }
 }

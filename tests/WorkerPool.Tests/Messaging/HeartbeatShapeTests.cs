@@ -32,8 +32,10 @@ public sealed partial class HeartbeatShapeTests : IAsyncDisposable
     private static readonly string Expected = """
         {"deviceId":"dev-1","time":"2026-11-22T12:00:03+00:00","version":"1.2.3","configVersion":"4:abcdef012345","bootTime":"2026-11-22T12:00:00+00:00","uptimeSeconds":3,
         "system":{"load1":0.42,"cpuCount":CPUS,"processRssBytes":RSS,"diskFreeBytes":DISK,"temperatures":[{"zone":"thermal_zone0","type":"cpu-thermal","celsius":51.5}]},
-        "cameras":[{"id":"door","state":"connected","measuredFps":9.96,"targetFps":5,"framesRead":100,"framesAdmitted":50,"framesSkipped":49,"framesLost":1},
-        {"id":"yard","state":"reconnecting","lastError":"timeout","measuredFps":0,"targetFps":2.5,"framesRead":7,"framesAdmitted":3,"framesSkipped":4,"framesLost":0}],
+        "cameras":[{"id":"door","state":"connected","measuredFps":9.96,"targetFps":5,"framesRead":100,"framesAdmitted":50,"framesSkipped":49,"framesLost":1,
+        "framesProcessed":48,"lastDetectionAt":"2026-11-22T11:59:58+00:00","frozenSeconds":0,"pictureUniform":false},
+        {"id":"yard","state":"reconnecting","lastError":"timeout","measuredFps":0,"targetFps":2.5,"framesRead":7,"framesAdmitted":3,"framesSkipped":4,"framesLost":0,
+        "framesProcessed":3,"lastDetectionAt":null,"frozenSeconds":null,"pictureUniform":null}],
         "workers":[{"index":0,"device":"cuda","activeDevice":"cpu","fallbackReason":"no CUDA provider","cores":"0-1","state":"running","busyFraction":0.123,"processed":10,"failed":1,"replacements":2,"latencyP50Ms":12.35,"latencyP99Ms":20.55},
         {"index":1,"device":"cpu","activeDevice":"cpu","cores":"2-3","state":"idle","busyFraction":0,"processed":0,"failed":0,"replacements":0,"latencyP50Ms":0,"latencyP99Ms":0}],
         "poolQueueDepth":3,
@@ -42,7 +44,8 @@ public sealed partial class HeartbeatShapeTests : IAsyncDisposable
         "health":{"state":"starting","reason":"starting"},
         "thermal":{"celsius":51.5,"zone":"thermal_zone0 cpu-thermal","throttleCelsius":80,"level":0,"samplingPercent":100},
         "clock":{"synchronized":false},
-        "security":{"verified":true}}
+        "security":{"verified":true},
+        "timeZone":"Europe/Berlin","heartbeatSeconds":30}
         """.ReplaceLineEndings("");
 
     private readonly OutboxTestFiles _files = new();
@@ -52,6 +55,7 @@ public sealed partial class HeartbeatShapeTests : IAsyncDisposable
     /// <summary>The device as <c>run</c> wires it, every feature's <c>Add…()</c> in the host's order, with the host's readings faked.</summary>
     public HeartbeatShapeTests()
     {
+        _time.SetLocalTimeZone(TimeZoneInfo.CreateCustomTimeZone("Europe/Berlin", TimeSpan.FromHours(1), "Berlin", "CET"));
         var config = new DeviceConfig { DeviceId = "dev-1", Security = new SecurityOptions { FleetPublicKey = "-----BEGIN PUBLIC KEY-----" } };
         config.Outbox.Path = _files.DbPath;
         config.Thermal.ThrottleCelsius = 80;
@@ -76,8 +80,11 @@ public sealed partial class HeartbeatShapeTests : IAsyncDisposable
         {
             Current = new PipelineStatus(true, false,
             [
-                new CameraView(new CameraStatus("door", CameraState.Connected, null, 100, 50, 49, 1, 9.96, 640, 480), 5, new CountTotals(50, 1, [], [])),
-                new CameraView(new CameraStatus("yard", CameraState.Reconnecting, "timeout", 7, 3, 4, 0, 0, 0, 0), 2.5, new CountTotals(3, 0, [], [])),
+                new CameraView(new CameraStatus("door", CameraState.Connected, null, 100, 50, 49, 1, 9.96, 640, 480)
+                {
+                    FramesProcessed = 48, LastDetectionAt = new DateTimeOffset(2026, 11, 22, 11, 59, 58, TimeSpan.Zero), FrozenSeconds = 0, PictureUniform = false,
+                }, 5, new CountTotals(50, 1, [], [])),
+                new CameraView(new CameraStatus("yard", CameraState.Reconnecting, "timeout", 7, 3, 4, 0, 0, 0, 0) { FramesProcessed = 3 }, 2.5, new CountTotals(3, 0, [], [])),
             ],
             [
                 new WorkerStatus(0, "cuda", "cpu", "no CUDA provider", "0-1", "0-1", "running", new WorkerSnapshot(10, 1, 2, 0.12345, 12.346, 20.554)),

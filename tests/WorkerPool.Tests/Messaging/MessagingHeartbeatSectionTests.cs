@@ -36,6 +36,17 @@ public sealed class MessagingHeartbeatSectionTests : IAsyncDisposable
         Assert.Null(draft.LastPublishAt); // nothing acknowledged yet
     }
 
+    [Fact]
+    public void WriteTo_SaysHowManySecondsApartHeartbeatsCome_SoAConsumerKnowsWhenOneIsOverdue()
+    {
+        var config = new DeviceConfig { DeviceId = "dev-7", Mqtt = new MqttOptions { HeartbeatSeconds = 45 } };
+        var draft = new HeartbeatDraft(_time.GetUtcNow());
+
+        new MessagingHeartbeatSection(config, new BuildInfo("2.0.1", "2.0.1+abc"), _connection, _publisher).WriteTo(draft);
+
+        Assert.Equal(45, draft.HeartbeatSeconds);
+    }
+
     public async ValueTask DisposeAsync()
     {
         _publisher.Dispose();
