@@ -257,6 +257,38 @@ public sealed class DeployScriptTests : IAsyncDisposable
         Assert.False(Directory.Exists(_device.Path("etc", "workerpool")));
     }
 
+    /// <summary>Counts one record into the outbox where the installed config keeps it (appliance.json: /var/lib/workerpool/outbox.db); returns its seq.</summary>
+    private long CountOneRecord()
+    {
+        using var outbox = WorkerPool.Outbox.CountOutbox.Open(_device.Path("var", "lib", "workerpool", "outbox.db"), new WorkerPool.Config.OutboxOptions(),
+            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        return outbox.Append(new WorkerPool.Contracts.CountRecord
+        {
+            DeviceId = "fake-01", CameraId = "door", WindowStart = DateTimeOffset.UnixEpoch, WindowEnd = DateTimeOffset.UnixEpoch.AddMinutes(1),
+        })!.Seq;
+    }
+
+    [Fact]
+    public async Task Reinstall_KeepsTheOutboxAndItsSeqLedger_SoSeqContinues_OnlyAPurgeStartsItAgain()
+    {
+        await InstallAsync("1.0.0+aaa");
+        Assert.Equal([1L, 2L], new[] { CountOneRecord(), CountOneRecord() });
+
+        await InstallAsync("1.0.0+aaa"); // install.sh over the install
+        Assert.Equal(3, CountOneRecord());
+        await InstallAsync("1.1.0+bbb"); // a newer release through install.sh: an update
+        Assert.Equal(4, CountOneRecord());
+        var (code, stderr) = await _device.RunAsync("uninstall.sh");
+        Assert.True(code == 0, stderr);
+        await InstallAsync("1.2.0+ccc"); // uninstalled, then installed again
+        Assert.Equal(5, CountOneRecord());
+
+        (code, stderr) = await _device.RunAsync("uninstall.sh", "--purge");
+        Assert.True(code == 0, stderr);
+        await InstallAsync("1.2.0+ccc");
+        Assert.Equal(1, CountOneRecord()); // the data directory, ledger and all, is gone: a new numbering (docs/TELEMETRY.md)
+    }
+
     [Fact]
     public async Task SetupJetson_PointsTheEnvironmentFileAtTheBoardsLibraries_OnceEach()
     {
