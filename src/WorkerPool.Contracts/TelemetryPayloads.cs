@@ -111,7 +111,7 @@ public sealed record CameraPayload(
     public long FramesProcessed { get; init; }
 
     /// <summary>
-    /// Capture time of the last frame in which the detector found a person (at or above <c>model.scoreThreshold</c>),
+    /// Capture time of the last frame in which the detector found a person (a box scoring at least 0.5, the default <c>tracker.highThreshold</c>: weaker ones kept for the tracker do not count),
     /// since the camera's pipeline started; null when none has been found since.
     /// </summary>
     public DateTimeOffset? LastDetectionAt { get; init; }

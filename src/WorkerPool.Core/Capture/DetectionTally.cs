@@ -7,6 +7,12 @@ namespace WorkerPool.Capture;
 /// </summary>
 public sealed class DetectionTally
 {
+    /// <summary>
+    /// Score from which a box counts as a person found: the default <c>tracker.highThreshold</c>. The model keeps boxes
+    /// down to <c>model.scoreThreshold</c> (0.1) for the tracker, and an empty room yields some of those now and then.
+    /// </summary>
+    public const float PersonScore = 0.5f;
+
     private const long None = long.MinValue;
     private long _processed;
     private long _lastDetectionTicks = None;
@@ -25,13 +31,14 @@ public sealed class DetectionTally
     }
 
     /// <summary>
-    /// Counts one frame inference ran on; <paramref name="foundPerson"/> when it found at least one person. Workers
-    /// finish a camera's frames out of order, so the latest capture time wins, not the latest call.
+    /// Counts one frame inference ran on, whose best box scored <paramref name="bestScore"/> (0 when it had none); one
+    /// of at least <see cref="PersonScore"/> is a person found. Workers finish a camera's frames out of order, so the
+    /// latest capture time wins, not the latest call.
     /// </summary>
-    public void Record(DateTimeOffset captureTime, bool foundPerson)
+    public void Record(DateTimeOffset captureTime, float bestScore)
     {
         Interlocked.Increment(ref _processed);
-        if (!foundPerson) return;
+        if (bestScore < PersonScore) return;
         long ticks = captureTime.UtcTicks, seen = Interlocked.Read(ref _lastDetectionTicks);
         while (ticks > seen)
         {

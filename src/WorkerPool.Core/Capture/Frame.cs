@@ -37,8 +37,8 @@ public sealed class Frame
     /// <summary>Hands the frame back to its camera's pool.</summary>
     public void Release() => _owner.Return(this);
 
-    /// <summary>Notes, for the camera's heartbeat, that inference ran on this frame and whether it found a person. Call before <see cref="Release"/>.</summary>
-    public void NoteInference(bool foundPerson) => _owner.Detections.Record(CaptureTime, foundPerson);
+    /// <summary>Notes, for the camera's heartbeat, that inference ran on this frame and the score of its best box (0: none). Call before <see cref="Release"/>.</summary>
+    public void NoteInference(float bestScore) => _owner.Detections.Record(CaptureTime, bestScore);
 
     /// <summary>Tells the pool its holder hung: see <see cref="FramePool.WriteOff"/>.</summary>
     public void WriteOff() => _owner.WriteOff(this);

@@ -116,6 +116,13 @@ public sealed class InferencePool : IAsyncDisposable
         _stop.Dispose();
     }
 
+    private static float BestScore(List<Detection> detections)
+    {
+        float best = 0;
+        foreach (var d in detections) best = Math.Max(best, d.Score);
+        return best;
+    }
+
     private void Answer(InferenceResult result)
     {
         // Refused only once the pipeline has stopped counting: the result goes back to its pool.
@@ -329,7 +336,7 @@ public sealed class InferencePool : IAsyncDisposable
                     if (error is null)
                     {
                         slot._metrics.Record(latency, ok: true);
-                        frame.NoteInference(result.Detections.Count > 0);
+                        frame.NoteInference(BestScore(result.Detections));
                         frame.Release();
                         pool.Answer(result);
                         continue;

@@ -19,11 +19,22 @@ public sealed class DetectionTallyTests
     {
         var tally = new DetectionTally();
 
-        tally.Record(T0, foundPerson: true);
-        tally.Record(T0.AddSeconds(1), foundPerson: false); // the room emptied: the last sighting stays
-        tally.Record(T0.AddSeconds(2), foundPerson: false);
+        tally.Record(T0, bestScore: 0.9f);
+        tally.Record(T0.AddSeconds(1), bestScore: 0f); // the room emptied: the last sighting stays
+        tally.Record(T0.AddSeconds(2), bestScore: 0f);
 
         Assert.Equal((3L, (DateTimeOffset?)T0), (tally.Processed, tally.LastDetectionAt));
+    }
+
+    [Fact]
+    public void WeakBoxes_KeptForTheTracker_AreNoPersonFound()
+    {
+        var tally = new DetectionTally();
+
+        tally.Record(T0, bestScore: 0.5f);
+        tally.Record(T0.AddSeconds(1), bestScore: 0.49f); // the kind of box an empty room yields now and then
+
+        Assert.Equal((2L, (DateTimeOffset?)T0), (tally.Processed, tally.LastDetectionAt));
     }
 
     [Fact]
@@ -31,8 +42,8 @@ public sealed class DetectionTallyTests
     {
         var tally = new DetectionTally();
 
-        tally.Record(T0.AddSeconds(5), foundPerson: true);
-        tally.Record(T0.AddSeconds(4), foundPerson: true); // another worker finished an older frame later
+        tally.Record(T0.AddSeconds(5), bestScore: 0.9f);
+        tally.Record(T0.AddSeconds(4), bestScore: 0.9f); // another worker finished an older frame later
 
         Assert.Equal(T0.AddSeconds(5), tally.LastDetectionAt);
     }
@@ -44,7 +55,7 @@ public sealed class DetectionTallyTests
 
         Parallel.For(0, 4, w =>
         {
-            for (int i = 0; i < 10_000; i++) tally.Record(T0.AddMilliseconds(i * 4 + w), foundPerson: i % 3 == 0);
+            for (int i = 0; i < 10_000; i++) tally.Record(T0.AddMilliseconds(i * 4 + w), bestScore: i % 3 == 0 ? 0.7f : 0.2f);
         });
 
         Assert.Equal(40_000, tally.Processed);
