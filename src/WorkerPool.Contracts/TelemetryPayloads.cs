@@ -12,8 +12,9 @@ public sealed record StatusPayload(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason)
 {
     /// <summary>
-    /// The device's IANA time zone id (<c>Europe/Berlin</c>; <c>UTC</c> when none is set), for rolling UTC count windows
-    /// up into local hours and days. In every status, the last will included. Absent from firmware older than the field.
+    /// The device's IANA time zone id (<c>Europe/Berlin</c>; <c>Etc/UTC</c> or <c>UTC</c> when none is set), for rolling
+    /// UTC count windows up into local hours and days. In every status, the last will included. Absent from firmware
+    /// older than the field.
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? TimeZone { get; init; }
@@ -47,7 +48,7 @@ public sealed record HeartbeatPayload(
     SecurityPayload Security)
 {
     /// <summary>
-    /// The device's IANA time zone id (<c>Europe/Berlin</c>; <c>UTC</c> when none is set): count windows are UTC, and
+    /// The device's IANA time zone id (<c>Europe/Berlin</c>; <c>Etc/UTC</c> or <c>UTC</c> when none is set): count windows are UTC, and
     /// this is the zone to roll them up into local hours and days with. Absent from firmware older than the field.
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -30,7 +30,7 @@ internal static class RunCommand
     /// <summary>
     /// The config <c>run</c> starts with: the file plus the remote changes persisted beside the outbox. When those no
     /// longer validate (a model removed, a core gone) the file alone is used rather than failing at every boot; the
-    /// fleet then sees configVersion 0 and <paramref name="notice"/> says why. <paramref name="readOnly"/> leaves
+    /// fleet then sees a configVersion of <c>0:…</c> and <paramref name="notice"/> says why. <paramref name="readOnly"/> leaves
     /// the persisted state where it is (for <c>check</c>).
     /// </summary>
     public static (DeviceConfig Config, DesiredConfigProcessor Remote) LoadEffective(FileInfo configFile, out string? notice, bool readOnly = false)
