@@ -353,6 +353,13 @@ public sealed class DeployScriptTests : IAsyncDisposable
     }
 
     [Fact]
+    public void SystemdUnit_WritesNoCoreDump_WhichWouldHoldCameraFrames()
+    {
+        var settings = File.ReadLines(Repo.Path("deploy-scripts", "systemd", "workerpool.service")).Where(l => !l.StartsWith('#')).ToArray();
+        Assert.Contains("LimitCORE=0", settings);
+    }
+
+    [Fact]
     public async Task Install_ConfigWithoutAFleetKey_IsLaidOutButNotStarted_UnlessToldInsecure()
     {
         string release = _device.FakeRelease("1.0.0+aaa", "unsigned");
