@@ -20,10 +20,12 @@ public sealed class PictureCheck(TimeProvider time)
     public const int Rows = 24;
 
     /// <summary>
-    /// Mean absolute grey difference between two samples (levels of 255) below which the picture counts as unchanged.
-    /// Sensor noise alone moves single pixels by more; a repeated frame moves them by nothing.
+    /// Mean absolute grey difference between two samples (levels of 255) above which the picture counts as changed: any
+    /// difference at all. A stuck stream repeats its frame exactly; a still scene through a working sensor and codec
+    /// (an empty corridor at night, noise reduction, skipped blocks) still moves some pixels, at least at each
+    /// re-quantised keyframe, so calling anything short of identical "frozen" would be a false alarm.
     /// </summary>
-    public const double ChangeThreshold = 0.5;
+    public const double ChangeThreshold = 0;
 
     /// <summary>Standard deviation of a sample's grey levels below which the picture counts as near-uniform.</summary>
     public const double UniformThreshold = 4.0;
@@ -70,7 +72,7 @@ public sealed class PictureCheck(TimeProvider time)
         if (!Sample(image, _sample)) return false;
 
         Volatile.Write(ref _uniform, StandardDeviation(_sample) < UniformThreshold ? 1 : 0);
-        if (!_hasPrevious || MeanAbsoluteDifference(_sample, _previous) >= ChangeThreshold) _unchangedSince = now;
+        if (!_hasPrevious || MeanAbsoluteDifference(_sample, _previous) > ChangeThreshold) _unchangedSince = now;
         Interlocked.Exchange(ref _frozenTicks, _hasPrevious ? time.GetElapsedTime(_unchangedSince, now).Ticks : Unknown);
         (_previous, _sample) = (_sample, _previous);
         _hasPrevious = true;

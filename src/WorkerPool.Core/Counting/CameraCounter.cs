@@ -134,6 +134,7 @@ public sealed class CameraCounter
         lock (_lock)
         {
             if (tracker is not null) _tracker.Options = tracker;
+            _checkpoints.Every = TimeSpan.FromSeconds(counting.CheckpointSeconds);
             bool sameShape = camera.Lines.Select(l => l.Id).SequenceEqual(_lines.Select(l => l.Id))
                 && camera.Zones.Select(z => z.Id).SequenceEqual(_zones.Select(z => z.Id))
                 && _window.Length == TimeSpan.FromSeconds(counting.WindowSeconds);

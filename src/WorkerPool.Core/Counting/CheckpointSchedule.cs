@@ -7,6 +7,8 @@ namespace WorkerPool.Counting;
 /// </summary>
 public sealed class CheckpointSchedule(TimeSpan every)
 {
+    private TimeSpan _every = every;
+
     /// <summary>How often a checkpoint is written when only the frame tallies changed.</summary>
     public static readonly TimeSpan FramesOnlyEvery = TimeSpan.FromSeconds(60);
 
@@ -14,10 +16,14 @@ public sealed class CheckpointSchedule(TimeSpan every)
     private DateTimeOffset _last = DateTimeOffset.MinValue;
 
     /// <summary>Whether checkpoints are written at all (<c>counting.checkpointSeconds</c> &gt; 0).</summary>
-    public bool Enabled => every > TimeSpan.Zero;
+    public bool Enabled => _every > TimeSpan.Zero;
 
-    /// <summary>The interval for changed counts.</summary>
-    public TimeSpan Every => every;
+    /// <summary>The interval for changed counts (a remote config may change it).</summary>
+    public TimeSpan Every
+    {
+        get => _every;
+        set => _every = value;
+    }
 
     /// <summary>True when <paramref name="window"/> should be checkpointed now; then it is noted as written.</summary>
     public bool Due(WindowAggregator window, DateTimeOffset now)
@@ -25,7 +31,8 @@ public sealed class CheckpointSchedule(TimeSpan every)
         if (!Enabled || window.WindowStart == DateTimeOffset.MinValue) return false;
         bool counts = window.CountChanges != _counts, frames = window.FrameChanges != _frames;
         var since = now - _last;
-        if (!(counts && since >= every) && !(frames && since >= FramesOnlyEvery)) return false;
+        if (since < TimeSpan.Zero) since = TimeSpan.MaxValue; // the clock was set back: do not wait for it to catch up
+        if (!(counts && since >= _every) && !(frames && since >= FramesOnlyEvery)) return false;
         (_counts, _frames, _last) = (window.CountChanges, window.FrameChanges, now);
         return true;
     }

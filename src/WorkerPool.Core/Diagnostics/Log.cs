@@ -110,8 +110,6 @@ internal static partial class Log
     [LoggerMessage(4016, LogLevel.Error, "An interrupted window's checkpoint ({Id}) could not be read and is discarded: what it held is lost")]
     public static partial void OutboxCheckpointUnreadable(ILogger logger, string id);
 
-    [LoggerMessage(4017, LogLevel.Warning, "Interrupted windows could not be recovered from their checkpoints at start; they stay stored and are tried at the next start")]
-    public static partial void OutboxRecoveryFailed(ILogger logger, Exception ex);
 
     [LoggerMessage(5000, LogLevel.Information, "MQTT connected to {Host}:{Port} as {ClientId}")]
     public static partial void MqttConnected(ILogger logger, string host, int port, string clientId);

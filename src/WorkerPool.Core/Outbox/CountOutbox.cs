@@ -40,6 +40,10 @@ public sealed class CountOutbox : IDisposable
     private readonly OutboxFaults _faults;
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ITimer _retry;
+    // Per camera, the latest checkpoint that could not be kept yet (storage failing): kept as soon as storage
+    // works, unless the camera's window closes first. Without it a crossing counted during a storage error would
+    // wait for the next change to be checkpointed.
+    private readonly Dictionary<string, CountRecord> _unsavedCheckpoints = new(StringComparer.Ordinal);
     private bool _disposed;
     private double? _oldestAge;
     private OutboxEntry? _lastStored;
@@ -110,6 +114,7 @@ public sealed class CountOutbox : IDisposable
         bool synced = _clock.Synchronized;
         foreach (var record in records)
         {
+            _unsavedCheckpoints.Remove(record.CameraId); // its window closed: this record has it all
             _seqs.Number(record);
             // A partial window's times were set when it was checkpointed, by the clock as it was then.
             if (!record.Partial) record.ClockSynced = synced;
@@ -140,21 +145,35 @@ public sealed class CountOutbox : IDisposable
         _calls.Run(() =>
         {
             if (_disposed) return;
+            bool synced = _clock.Synchronized;
+            foreach (var record in openWindows)
+            {
+                record.ClockSynced = synced; // as a closed window's record would be marked now
+                _unsavedCheckpoints[record.CameraId] = record;
+            }
             if (_pending.Count > 0) TryPersistPending();
-            if (_pending.Count > 0) return;
-            try
-            {
-                _room.EnsureRoom();
-                EnsureOpen();
-                _store.SaveCheckpoints(openWindows);
-                _store.Flush();
-            }
-            catch (Exception ex) when (OutboxFile.IsStorageFailure(ex))
-            {
-                _store.Failed(ex);
-                _faults.WriteFailed(ex, _pending.Count);
-            }
+            SaveCheckpoints();
         });
+    }
+
+    /// <summary>Keeps the checkpoints not kept yet, in one transaction and one fsync; under the storage lock.</summary>
+    private void SaveCheckpoints()
+    {
+        // A record still in memory is older than these windows: its insert would delete their checkpoints.
+        if (_unsavedCheckpoints.Count == 0 || _pending.Count > 0) return;
+        try
+        {
+            _room.EnsureRoom();
+            EnsureOpen();
+            _store.SaveCheckpoints([.. _unsavedCheckpoints.Values]);
+            _unsavedCheckpoints.Clear();
+            _store.Flush();
+        }
+        catch (Exception ex) when (OutboxFile.IsStorageFailure(ex))
+        {
+            _store.Failed(ex);
+            _faults.WriteFailed(ex, _pending.Count);
+        }
     }
 
     /// <summary>
@@ -164,31 +183,25 @@ public sealed class CountOutbox : IDisposable
     /// </summary>
     private void CloseInterruptedWindows()
     {
-        try
+        var interrupted = new List<CountRecord>();
+        foreach (var (id, record) in _store.Interrupted)
         {
-            var interrupted = new List<CountRecord>();
-            foreach (var (id, record) in _store.ReadCheckpoints())
+            if (record is null || string.IsNullOrEmpty(record.CameraId))
             {
-                if (record is null || string.IsNullOrEmpty(record.CameraId))
-                {
-                    Log.OutboxCheckpointUnreadable(_logger, id);
-                    _store.DeleteCheckpoint(id);
-                    continue;
-                }
-                record.Partial = true;
-                record.MessageId = "";
-                record.Seq = 0;
-                long crossings = record.Lines.Values.Sum(l => l.In + l.Out);
-                Log.OutboxWindowRecovered(_logger, record.CameraId, record.WindowStart, crossings, record.FramesProcessed);
-                interrupted.Add(record);
+                Log.OutboxCheckpointUnreadable(_logger, id);
+                Quietly(() => _store.DeleteCheckpoint(id));
+                continue;
             }
-            if (interrupted.Count > 0) AppendRange(interrupted);
+            record.Partial = true;
+            record.MessageId = "";
+            record.Seq = 0;
+            long crossings = record.Lines.Values.Sum(l => l.In + l.Out);
+            Log.OutboxWindowRecovered(_logger, record.CameraId, record.WindowStart, crossings, record.FramesProcessed);
+            interrupted.Add(record);
         }
-        catch (Exception ex) when (OutboxFile.IsStorageFailure(ex))
-        {
-            _store.Failed(ex);
-            Log.OutboxRecoveryFailed(_logger, ex);
-        }
+        // Never throws: on a storage failure they wait in memory like any record, and their insert, whenever it
+        // happens, deletes their checkpoints in the same transaction.
+        if (interrupted.Count > 0) AppendRange(interrupted);
     }
 
     /// <summary>
@@ -418,7 +431,9 @@ public sealed class CountOutbox : IDisposable
         {
             TryPersistPending();
             if (_pending.Count == 0) _signal.Writer.TryWrite(true);
+            SaveCheckpoints();
         }
+        else if (_unsavedCheckpoints.Count > 0) SaveCheckpoints();
         else if (_store.Broken || _store.HasAcknowledged || _faults.Any)
         {
             Quietly(() =>

@@ -32,7 +32,10 @@ internal sealed class OutboxStore : IDisposable
         (_db, _records, _sequences, _meta, _checkpoints) = OpenCollections(path);
         try
         {
-            LoadCheckpointStarts();
+            // Checkpoints found at open are windows the last run never closed: read once, here, where a damaged
+            // file can still be quarantined; the outbox stores them as partial records.
+            Interrupted = ReadCheckpoints();
+            LoadCheckpointStarts(Interrupted);
             Archive.Attach(_db, _meta);
             Count = _records.LongCount();
             Bytes = MetaValue("bytes");
@@ -46,6 +49,9 @@ internal sealed class OutboxStore : IDisposable
             throw;
         }
     }
+
+    /// <summary>The checkpoints the database held when it was opened (see <see cref="ReadCheckpoints"/>).</summary>
+    public IReadOnlyList<(string Id, CountRecord? Record)> Interrupted { get; }
 
     /// <summary>The acknowledged records kept for resends, in this database (reattached when it is reopened).</summary>
     public OutboxArchive Archive { get; } = new();
@@ -101,7 +107,7 @@ internal sealed class OutboxStore : IDisposable
         try { _db.Dispose(); }
         catch (Exception ex) when (OutboxFile.IsStorageFailure(ex)) { } // it is being replaced; its log replays on open
         (_db, _records, _sequences, _meta, _checkpoints) = OpenCollections(_path);
-        LoadCheckpointStarts();
+        LoadCheckpointStarts(ReadCheckpoints());
         Archive.Attach(_db, _meta);
         Count = _records.LongCount();
         Bytes = MetaValue("bytes");
@@ -194,9 +200,12 @@ internal sealed class OutboxStore : IDisposable
         var list = new List<(string, CountRecord?)>();
         foreach (var doc in _checkpoints.FindAll())
         {
-            CountRecord? record;
-            try { record = System.Text.Json.JsonSerializer.Deserialize(doc["p"].AsString, ContractJsonContext.Default.CountRecord); }
-            catch (JsonException) { record = null; }
+            CountRecord? record = null;
+            if (doc["p"].IsString)
+            {
+                try { record = System.Text.Json.JsonSerializer.Deserialize(doc["p"].AsString, ContractJsonContext.Default.CountRecord); }
+                catch (JsonException) { } // unreadable: reported by the caller
+            }
             list.Add((doc["_id"].AsString, record));
         }
         return list;
@@ -332,10 +341,10 @@ internal sealed class OutboxStore : IDisposable
         return (db, db.GetCollection(Records, BsonAutoId.Int64), db.GetCollection(Sequences), db.GetCollection(Meta), db.GetCollection(Checkpoints));
     }
 
-    private void LoadCheckpointStarts()
+    private void LoadCheckpointStarts(IReadOnlyList<(string Id, CountRecord? Record)> checkpoints)
     {
         _checkpointStarts.Clear();
-        foreach (var (_, record) in ReadCheckpoints())
+        foreach (var (_, record) in checkpoints)
             if (record is not null) _checkpointStarts[record.CameraId] = record.WindowStart.UtcDateTime;
     }
 

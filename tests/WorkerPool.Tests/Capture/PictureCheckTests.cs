@@ -51,6 +51,19 @@ public sealed class PictureCheckTests : IDisposable
     }
 
     [Fact]
+    public void StillNightSceneWhereOnlyAQuarterMovesByOneLevel_IsNotFrozen()
+    {
+        // Noise reduction and skipped blocks leave most of a still picture identical from frame to frame; a frozen
+        // stream leaves all of it identical. Only the second may be called frozen.
+        using var even = new Mat(480, 640, MatType.CV_8UC3, new Scalar(40, 40, 40));
+        using var odd = even.Clone();
+        using (var top = odd[new OpenCvSharp.Rect(0, 0, 640, 120)]) top.SetTo(new Scalar(41, 41, 41));
+        Watch(60, i => i % 2 == 0 ? even : odd);
+
+        Assert.Equal(0, _check.FrozenSeconds);
+    }
+
+    [Fact]
     public void StillSceneFromALiveSensor_ChangesWithItsNoise_SoIsNotFrozen()
     {
         using var wall = new Mat(480, 640, MatType.CV_16SC3, new Scalar(90, 100, 110));

@@ -68,6 +68,34 @@ public sealed class CheckpointScheduleTests : IDisposable
     }
 
     [Fact]
+    public void Due_ClockSetBack_WritesTheNextChangeAtOnceInsteadOfWaitingForTheClockToCatchUp()
+    {
+        var schedule = new CheckpointSchedule(TimeSpan.FromSeconds(4));
+        var window = OpenWindow();
+        window.AddCrossing(0, +1);
+        Assert.True(schedule.Due(window, T0.AddHours(1)));
+        window.AddCrossing(0, +1);
+        Assert.True(schedule.Due(window, T0.AddSeconds(1))); // NTP took an hour back
+    }
+
+    [Fact]
+    public void Reconfigure_NewCheckpointSeconds_TakesEffectWithoutARestart()
+    {
+        var records = new StoredRecords();
+        var camera = new CameraOptions { Id = "cam", Url = "x.avi", Zones = [new ZoneOptions { Id = "hall", Polygon = [[0, 0], [1, 0], [1, 1]] }] };
+        var counter = new CameraCounter("dev", camera, new TrackerOptions(), new CountingOptions { WindowSeconds = 60 }, records.Writer);
+        counter.Reconfigure(camera, new CountingOptions { WindowSeconds = 60, CheckpointSeconds = 0 });
+        counter.Tick(T0, TimeSpan.FromSeconds(2));
+        var frame = _frames.Rent()!;
+        frame.CaptureTime = T0.AddSeconds(1);
+        var result = InferenceResult.Rent(frame, FrameOutcome.Processed);
+        frame.Release();
+        counter.Accept(result);
+        counter.Tick(T0.AddSeconds(30), TimeSpan.FromSeconds(2));
+        Assert.Empty(records.Checkpoints);
+    }
+
+    [Fact]
     public void Tick_OpenWindowChanged_HandsOnItsCheckpointBeforeTheWindowsRecord()
     {
         var records = new StoredRecords();

@@ -19,7 +19,7 @@ public sealed class OutboxCheckpointTests : IDisposable
     private string DbPath => Path.Combine(_dir, "outbox.db");
 
     // Dispose without closing the window is what a crash leaves: the checkpoint stays stored.
-    private CountOutbox Open() => CountOutbox.Open(DbPath, new OutboxOptions(), _time, _log);
+    private CountOutbox Open(FixedHostClock? clock = null) => CountOutbox.Open(DbPath, new OutboxOptions(), _time, _log, clock ?? new FixedHostClock());
 
     private static CountRecord Window(string camera, long @in, long @out, long frames, DateTimeOffset? start = null) => new()
     {
@@ -139,6 +139,47 @@ public sealed class OutboxCheckpointTests : IDisposable
         var records = Stored(reopened);
         Assert.Equal([false, true], records.Select(r => r.Partial));
         Assert.Equal(new LineCount(3, 0), records[1].Lines["door"]);
+    }
+
+    [Fact]
+    public void Checkpoint_ThatStorageRefused_IsKeptByTheRetryOnceStorageWorks_WithoutWaitingForAnotherChange()
+    {
+        using (var outbox = Open())
+        {
+            outbox.BeforeWrite = () => throw new IOException("Input/output error");
+            outbox.Checkpoint([Window("cam", 2, 0, 20)]);
+            Assert.NotNull(outbox.Stats().LastError);
+            outbox.BeforeWrite = null;
+            _time.Advance(TimeSpan.FromSeconds(5)); // the outbox's retry
+        }
+
+        using var reopened = Open();
+        var record = Assert.Single(Stored(reopened));
+        Assert.Equal((true, new LineCount(2, 0)), (record.Partial, record.Lines["door"]));
+    }
+
+    [Fact]
+    public void Reopen_WindowCheckpointedBeforeTheClockWasSynchronised_IsMarkedSoEvenIfItIsNowSynchronised()
+    {
+        var clock = new FixedHostClock(synchronized: false);
+        using (var outbox = Open(clock)) outbox.Checkpoint([Window("cam", 1, 0, 10)]);
+        clock.Synchronized = true;
+
+        using var reopened = Open(clock);
+        var record = Assert.Single(Stored(reopened));
+        Assert.Equal((true, false), (record.Partial, record.ClockSynced));
+    }
+
+    [Fact]
+    public void Reopen_CheckpointWithoutItsPayload_IsDiscardedNotTakenForADamagedFile()
+    {
+        using (var db = new LiteDatabase(new ConnectionString { Filename = Path.Combine(Directory.CreateDirectory(_dir).FullName, "outbox.db"), Connection = ConnectionType.Direct }))
+            db.GetCollection("checkpoint").Upsert(new BsonDocument { ["_id"] = "odd", ["ws"] = DateTime.UtcNow });
+
+        using var outbox = Open();
+        Assert.Null(outbox.Quarantined);
+        Assert.Empty(Stored(outbox));
+        Assert.Contains(_log.Lines, l => l.Message.Contains("checkpoint (odd) could not be read", StringComparison.Ordinal));
     }
 
     public void Dispose()
