@@ -41,19 +41,35 @@ public static class ConfigLoader
     public static ModelManifest LoadManifest(string file) =>
         Deserialize(File.ReadAllText(file), ConfigJsonContext.Default.ModelManifest, "manifest");
 
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        CommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
     private static T Deserialize<T>(string json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> info, string what)
     {
-        try
-        {
-            return JsonSerializer.Deserialize(json, info)
-                ?? throw new ConfigException([new ConfigError("$", $"{what} is null")]);
-        }
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(json, DocumentOptions); }
         catch (JsonException ex)
         {
-            // STJ names the JSON path of the offending token; keep its message short and precise.
-            string path = string.IsNullOrEmpty(ex.Path) ? "$" : ex.Path;
-            string message = ex.Message.Split(" Path:", 2)[0];
-            throw new ConfigException([new ConfigError(path, $"invalid {what} JSON: {message}")]);
+            throw new ConfigException([new ConfigError("$", $"invalid {what} JSON at {TextPosition.Describe(json, ex.LineNumber, ex.BytePositionInLine)}: {JsonMessages.WithoutPosition(ex.Message)}")]);
+        }
+        using (doc)
+        {
+            // Unknown fields and wrong types, all of them and in the config's words, before binding.
+            if (ConfigShape.Check(doc.RootElement, info, what) is { Count: > 0 } shape) throw new ConfigException(shape);
+            try
+            {
+                return doc.RootElement.Deserialize(info)
+                    ?? throw new ConfigException([new ConfigError("$", $"{what} is null")]);
+            }
+            catch (JsonException ex)
+            {
+                // What the shape check does not foresee: System.Text.Json's words, its .NET type names turned into JSON's.
+                string path = string.IsNullOrEmpty(ex.Path) ? "$" : ex.Path;
+                throw new ConfigException([new ConfigError(path, $"invalid {what} JSON: {JsonMessages.InJsonTerms(JsonMessages.WithoutPosition(ex.Message))}")]);
+            }
         }
     }
 }
