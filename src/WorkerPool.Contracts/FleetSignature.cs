@@ -16,20 +16,39 @@ public sealed class FleetSignature : IDisposable
 
     private FleetSignature(ECDsa key) => _key = key;
 
-    /// <summary>Loads the fleet public key (PEM); throws <see cref="ArgumentException"/> when it is not an ECDSA P-256 key.</summary>
+    /// <summary>
+    /// Loads the fleet public key (PEM); throws <see cref="ArgumentException"/> when it is not an ECDSA P-256 public
+    /// key, with a message that says what to paste instead (never .NET's "(Parameter 'input')").
+    /// </summary>
     public static FleetSignature FromPublicKeyPem(string pem)
     {
+        // The PEM label first: a private key would import (and then sit in a config that is not secret).
+        if (!PemEncoding.TryFind(pem, out var fields))
+            throw new ArgumentException("is not a PEM public key (no -----BEGIN PUBLIC KEY----- block): paste the whole public key file, " +
+                "-----BEGIN PUBLIC KEY----- to -----END PUBLIC KEY----- with its line breaks as \\n (workerpool-fleet keygen writes fleet-public.pem)");
+        string label = pem[fields.Label];
+        if (label.Contains("PRIVATE KEY", StringComparison.Ordinal))
+            throw new ArgumentException($"is a private key ({label}): the device needs the public one only (fleet-public.pem from workerpool-fleet keygen); " +
+                "this private key is now in a config file, so make a new key pair");
+        if (label != "PUBLIC KEY")
+            throw new ArgumentException($"is a PEM {label}, not a PUBLIC KEY: paste the fleet's public key file (fleet-public.pem from workerpool-fleet keygen)");
         var key = ECDsa.Create();
         try
         {
             key.ImportFromPem(pem);
-            if (key.KeySize != 256) throw new ArgumentException($"fleet key must be ECDSA P-256, this one has {key.KeySize} bits");
+            if (key.KeySize != 256) throw new ArgumentException($"must be an ECDSA P-256 key, this one has {key.KeySize} bits: make one with workerpool-fleet keygen");
             return new FleetSignature(key);
         }
         catch (CryptographicException ex)
         {
             key.Dispose();
-            throw new ArgumentException("fleet key is not a PEM ECDSA public key: " + ex.Message, ex);
+            throw new ArgumentException($"is not an ECDSA public key ({ex.Message.TrimEnd('.')}): paste fleet-public.pem from workerpool-fleet keygen", ex);
+        }
+        catch (ArgumentException ex) when (ex.ParamName is not null)
+        {
+            // ImportFromPem's own "(Parameter 'input')" messages: more than one key, or a body that is not base64.
+            key.Dispose();
+            throw new ArgumentException("is not a single well-formed PEM public key: paste exactly one -----BEGIN PUBLIC KEY----- block (fleet-public.pem from workerpool-fleet keygen)", ex);
         }
         catch
         {
