@@ -37,7 +37,7 @@ public sealed record CameraUri(SourceKind Kind, string Location)
             uri = new(SourceKind.File, Uri.UnescapeDataString(url["file://".Length..]));
         else if (url.Contains("://", StringComparison.Ordinal))
         {
-            error = $"unsupported scheme in '{url}' (expected file://, rtsp://, http(s)://, usb:N or /dev/videoN)";
+            error = $"unsupported scheme in '{UrlUserInfo.Redact(url)}' (expected file://, rtsp://, http(s)://, usb:N or /dev/videoN)";
             return false;
         }
         else uri = new(SourceKind.File, url);

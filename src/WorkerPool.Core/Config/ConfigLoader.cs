@@ -28,6 +28,8 @@ public static class ConfigLoader
                 tls.KeyFile = Resolve(config, tls.KeyFile);
             }
         }
+        foreach (var camera in config.Cameras ?? [])
+            if (camera is not null) camera.PasswordFile = Resolve(config, camera.PasswordFile);
         return config;
     }
 

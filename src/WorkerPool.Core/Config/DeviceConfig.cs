@@ -140,8 +140,14 @@ public sealed class TrackerOptions
 /// <summary>Counting windows and line behaviour.</summary>
 public sealed class CountingOptions
 {
-    /// <summary>Length of a count window; windows are aligned to wall-clock multiples of it.</summary>
+    /// <summary>Length of a count window; windows are aligned to wall-clock multiples of it. Must divide a minute, or be whole minutes dividing an hour, or whole hours dividing a day (the fleet sums windows by minute, hour and day), unless <see cref="AllowUnalignedWindows"/>.</summary>
     public int WindowSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Accept a <see cref="WindowSeconds"/> that does not tile minutes, hours and days (7, 45): such windows straddle
+    /// minute or hour boundaries, so the fleet's per-minute and hourly sums split them. Off by default.
+    /// </summary>
+    public bool AllowUnalignedWindows { get; set; }
 
     /// <summary>Dead band on each side of a line, in normalized units (0.0125 = 1.25% of the frame): a feet point must leave it to change side, so box jitter on the line never double counts.</summary>
     public double LineHysteresis { get; set; } = 0.0125;
@@ -160,8 +166,17 @@ public sealed class CameraOptions
     /// <summary>Unique camera id (letters, digits, '-' and '_').</summary>
     public string Id { get; set; } = "";
 
-    /// <summary><c>file://…</c> or a plain path, <c>rtsp://…</c>, <c>http(s)://…</c>, <c>usb:N</c> or <c>/dev/videoN</c>.</summary>
+    /// <summary><c>file://…</c> or a plain path, <c>rtsp://…</c>, <c>http(s)://…</c>, <c>usb:N</c> or <c>/dev/videoN</c>. Never with a password in it: see <see cref="Username"/>.</summary>
     public string Url { get; set; } = "";
+
+    /// <summary>User name for an <c>rtsp://</c> or <c>http(s)://</c> camera; inserted into the URL only when the stream is opened.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>File holding the camera's password (first line; relative to the config file); never logged or echoed.</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>Environment variable holding the camera's password; never logged or echoed.</summary>
+    public string? PasswordEnv { get; set; }
 
     /// <summary>Set to false to keep a camera configured but not read.</summary>
     public bool Enabled { get; set; } = true;
@@ -330,6 +345,13 @@ public sealed class MqttTlsOptions
 
     /// <summary>Name the broker certificate must carry; default: <see cref="MqttOptions.Host"/>.</summary>
     public string? ServerName { get; set; }
+
+    /// <summary>
+    /// The broker takes the client certificate's CN as the MQTT user name (Mosquitto's <c>use_identity_as_username</c>,
+    /// as in <c>deploy-scripts/mosquitto/mosquitto-tls.conf</c>), so the CN must be the device id: the broker's ACL
+    /// gives each user its own topics. False for a broker that maps users otherwise (then the CN is not checked).
+    /// </summary>
+    public bool CertificateCnIsUsername { get; set; } = true;
 }
 
 /// <summary>What "healthy" means for the watchdog, the health file and the status LED.</summary>

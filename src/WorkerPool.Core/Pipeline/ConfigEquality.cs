@@ -36,7 +36,8 @@ internal static class ConfigEquality
 
     /// <summary>Same TLS settings.</summary>
     public static bool SameTls(MqttTlsOptions? a, MqttTlsOptions? b) => Both(a, b, static (a, b) =>
-        a.Enabled == b.Enabled && a.CaFile == b.CaFile && a.CertFile == b.CertFile && a.KeyFile == b.KeyFile && a.ServerName == b.ServerName);
+        a.Enabled == b.Enabled && a.CaFile == b.CaFile && a.CertFile == b.CertFile && a.KeyFile == b.KeyFile && a.ServerName == b.ServerName
+        && a.CertificateCnIsUsername == b.CertificateCnIsUsername);
 
     /// <summary>Same status LED line.</summary>
     public static bool SameStatusLed(StatusLedOptions? a, StatusLedOptions? b) => Both(a, b, static (a, b) =>
@@ -48,7 +49,8 @@ internal static class ConfigEquality
     /// </summary>
     public static bool SameSource(CameraOptions? a, CameraOptions? b) => Both(a, b, static (a, b) =>
         a.Id == b.Id && a.Url == b.Url && a.Enabled == b.Enabled && a.Loop == b.Loop && a.Fps == b.Fps
-        && a.Width == b.Width && a.Height == b.Height && a.StallTimeoutSeconds == b.StallTimeoutSeconds);
+        && a.Width == b.Width && a.Height == b.Height && a.StallTimeoutSeconds == b.StallTimeoutSeconds
+        && a.Username == b.Username && a.PasswordFile == b.PasswordFile && a.PasswordEnv == b.PasswordEnv);
 
     private static bool Both<T>(T? a, T? b, Func<T, T, bool> same) where T : class =>
         ReferenceEquals(a, b) || (a is not null && b is not null && same(a, b));

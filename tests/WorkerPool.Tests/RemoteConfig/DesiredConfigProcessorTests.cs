@@ -214,7 +214,7 @@ public sealed class DesiredConfigProcessorTests : IDisposable
         Assert.Equal("applied", installed.Status);
         // Both keys verify now.
         Assert.Equal("applied", (await SendAsync(p, SignedBy(next, 3, """{"counting": {"windowSeconds": 20}}"""))).Status);
-        Assert.Equal("applied", (await SendAsync(p, SignedBy(_fleet, 4, """{"counting": {"windowSeconds": 25}}"""))).Status);
+        Assert.Equal("applied", (await SendAsync(p, SignedBy(_fleet, 4, """{"counting": {"windowSeconds": 30}}"""))).Status);
 
         // Not allowed: the next key installing another next key, the current key promoting a stranger.
         var byNext = await SendAsync(p, SignedBy(next, 5, $$$"""{"security": {"fleetPublicKeyNext": {{{Pem(stranger)}}}}}"""));

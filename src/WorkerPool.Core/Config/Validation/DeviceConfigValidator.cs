@@ -26,6 +26,17 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex IdPattern();
 
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex EnvironmentName();
+
+    // scheme://rest, as in mqtt://, mqtts://, tcp://, ssl://, ws://
+    [GeneratedRegex("^(?<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?<rest>.*)$")]
+    private static partial Regex SchemePrefix();
+
+    // name:port, but not an IPv6 address (more than one colon) or a bracketed one
+    [GeneratedRegex(@"^(?<host>[^:\[\]]+):(?<port>\d*)$")]
+    private static partial Regex HostWithPort();
+
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, DeviceConfig options)
     {
@@ -53,17 +64,12 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
         ValidateModelOptions(config.Model, Add);
         ValidatePool(config.Pool, Add);
         ValidateTracker(config.Tracker, Add);
-        if (config.Counting is null) Add("counting", "is required");
-        else
-        {
-            if (config.Counting.WindowSeconds is < 1 or > 86400) Add("counting.windowSeconds", "must be between 1 and 86400");
-            if (config.Counting.LineHysteresis is < 0 or > 0.2) Add("counting.lineHysteresis", "must be between 0 and 0.2");
-            if (config.Counting.CheckpointSeconds is < 0 or > 60) Add("counting.checkpointSeconds", "must be between 0 (no checkpoints) and 60; 4 keeps a crash's loss under 5 s");
-        }
+        ValidateCounting(config.Counting, Add);
         ValidateCameras(config.Cameras, Add);
         ValidateOutbox(config.Outbox, Add);
-        ValidateMqtt(config.Mqtt, Add);
+        ValidateMqtt(config.Mqtt, config.DeviceId ?? "", Add);
         ValidateAppliance(config, Add);
+        ValidateWritablePaths(config, Add);
         if (config.Security?.FleetPublicKey is { Length: > 0 } pem)
         {
             try { using var key = WorkerPool.Contracts.FleetSignature.FromPublicKeyPem(pem); }
@@ -137,6 +143,19 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
         if (t.LostSeconds is < 0 or > 60) add("tracker.lostSeconds", "must be between 0 and 60");
     }
 
+    private static void ValidateCounting(CountingOptions? counting, Action<string, string> add)
+    {
+        if (counting is null) { add("counting", "is required"); return; }
+        int s = counting.WindowSeconds;
+        if (s is < 1 or > 86400) add("counting.windowSeconds", "must be between 1 and 86400");
+        else if (!counting.AllowUnalignedWindows && !WindowAlignment.Tiles(s))
+            add("counting.windowSeconds", $"{s} s windows do not tile minutes, hours and days, so some would straddle two of the fleet's " +
+                $"per-minute or hourly sums: use one that divides a minute, or whole minutes dividing an hour, or whole hours dividing a day " +
+                $"(nearest: {WindowAlignment.Nearest(s)}), or set counting.allowUnalignedWindows: true");
+        if (counting.LineHysteresis is < 0 or > 0.2) add("counting.lineHysteresis", "must be between 0 and 0.2");
+        if (counting.CheckpointSeconds is < 0 or > 60) add("counting.checkpointSeconds", "must be between 0 (no checkpoints) and 60; 4 keeps a crash's loss under 5 s");
+    }
+
     private static void ValidateCameras(List<CameraOptions>? cameras, Action<string, string> add)
     {
         if (cameras is null || cameras.Count == 0) { add("cameras", "needs at least one camera"); return; }
@@ -150,7 +169,8 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
             if (cam is null) { add(path, "is null"); continue; }
             if (!IdPattern().IsMatch(cam.Id ?? "")) add(path + ".id", "must be 1-64 letters, digits, '-' or '_'");
             else if (!ids.Add(cam.Id!)) add(path + ".id", $"duplicate camera id '{cam.Id}'");
-            if (!CameraUri.TryParse(cam.Url, out _, out string? urlError)) add(path + ".url", urlError!);
+            if (!CameraUri.TryParse(cam.Url, out var uri, out string? urlError)) add(path + ".url", urlError!);
+            else ValidateCameraCredentials(path, cam, uri!, add);
             if (cam.Fps is < 0 or > 240) add(path + ".fps", "must be between 0 and 240");
             if (cam.Width is < 0 or > 7680 || (cam.Width % 2) != 0) add(path + ".width", "must be an even number up to 7680 (0 = default)");
             if (cam.Height is < 0 or > 4320 || (cam.Height % 2) != 0) add(path + ".height", "must be an even number up to 4320 (0 = default)");
@@ -196,6 +216,36 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
         }
     }
 
+    /// <summary>
+    /// Passwords stay out of the config (which <c>get-config</c> echoes and logs may show): a URL that holds one is
+    /// refused, and the password comes from a file or an environment variable named by the camera.
+    /// </summary>
+    private static void ValidateCameraCredentials(string path, CameraOptions cam, CameraUri uri, Action<string, string> add)
+    {
+        bool stream = uri.Kind is SourceKind.Rtsp or SourceKind.Http;
+        bool fields = !string.IsNullOrEmpty(cam.Username) || !string.IsNullOrEmpty(cam.PasswordFile) || !string.IsNullOrEmpty(cam.PasswordEnv);
+        if (UrlUserInfo.TryFind(cam.Url, out _, out bool hasPassword))
+        {
+            if (hasPassword)
+                add(path + ".url", $"holds a password ({UrlUserInfo.Redact(cam.Url)}), which get-config and the logs would show: take 'user:password@' out of the URL, " +
+                    $"put the user name in {path}.username and the password in a file named by {path}.passwordFile (first line, chmod 0640, chgrp workerpool) " +
+                    $"or an environment variable named by {path}.passwordEnv (set in /etc/workerpool/workerpool.env)");
+            else if (fields)
+                add(path + ".url", $"has a user name and {path}.username or a password is set too: take 'user@' out of the URL and keep it in {path}.username");
+        }
+        if (!fields) return;
+        if (!stream) { add(path + ".username", "a user name and password apply to rtsp:// and http(s):// cameras only: remove them"); return; }
+        if (string.IsNullOrEmpty(cam.Username)) add(path + ".username", $"is required with {path}.passwordFile or {path}.passwordEnv (the password goes with a user name)");
+        else if (cam.Username.Contains(':', StringComparison.Ordinal) || cam.Username.Any(char.IsControl))
+            add(path + ".username", "must not contain ':' or control characters (the stream URL separates user and password with ':')");
+        if (cam.PasswordFile is { Length: > 0 } && cam.PasswordEnv is { Length: > 0 })
+            add(path + ".passwordEnv", $"give {path}.passwordFile or {path}.passwordEnv, not both");
+        else if (cam.PasswordFile is { Length: > 0 } file && !File.Exists(file))
+            add(path + ".passwordFile", $"'{file}' does not exist: write the camera's password there (first line; chmod 0640, chgrp workerpool), or name an environment variable in {path}.passwordEnv instead");
+        else if (cam.PasswordEnv is { Length: > 0 } env && !EnvironmentName().IsMatch(env))
+            add(path + ".passwordEnv", $"'{env}' is not an environment variable name (letters, digits and '_', not starting with a digit): give the variable's name, never the password itself");
+    }
+
     private static void ValidateOutbox(OutboxOptions? o, Action<string, string> add)
     {
         if (o is null) { add("outbox", "is required"); return; }
@@ -209,11 +259,12 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
         if (o.MinFreeBytes < 64 * 1024) add("outbox.minFreeBytes", "must be at least 65536 (a write that fills the disk would break the database)");
     }
 
-    private static void ValidateMqtt(MqttOptions? m, Action<string, string> add)
+    private static void ValidateMqtt(MqttOptions? m, string deviceId, Action<string, string> add)
     {
         if (m is null) { add("mqtt", "is required"); return; }
         if (!m.Enabled) return;
         if (string.IsNullOrWhiteSpace(m.Host)) add("mqtt.host", "is required");
+        else ValidateHost(m.Host, add);
         if (m.Port is < 1 or > 65535) add("mqtt.port", "must be between 1 and 65535");
         if (m.ClientId is { Length: > 0 } id && (id.Length > 128 || id.Any(char.IsControl))) add("mqtt.clientId", "must be 1-128 printable characters");
         if (string.IsNullOrEmpty(m.TopicPrefix) || m.TopicPrefix.IndexOfAny(['+', '#', '\0']) >= 0 || m.TopicPrefix.StartsWith('/') || m.TopicPrefix.EndsWith('/'))
@@ -225,12 +276,60 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
         if (m.MaxBackoffSeconds is < 1 or > 3600) add("mqtt.maxBackoffSeconds", "must be between 1 and 3600");
         if (m.TimeoutSeconds is < 1 or > 300) add("mqtt.timeoutSeconds", "must be between 1 and 300");
         if (m.AuthFailureBackoffSeconds is < 1 or > 86400) add("mqtt.authFailureBackoffSeconds", "must be between 1 and 86400");
-        if (m.PasswordFile is { Length: > 0 } pf && !File.Exists(pf)) add("mqtt.passwordFile", $"'{pf}' does not exist");
+        if (m.PasswordFile is { Length: > 0 } pf && !File.Exists(pf))
+            add("mqtt.passwordFile", $"'{pf}' does not exist: write the broker password there (first line; chmod 0640, chgrp workerpool), or name an environment variable in mqtt.passwordEnv instead");
         if (m.PasswordFile is { Length: > 0 } && m.PasswordEnv is { Length: > 0 }) add("mqtt.passwordEnv", "give passwordFile or passwordEnv, not both");
         if (m.Tls is null) { add("mqtt.tls", "is required"); return; }
-        foreach (var (field, file) in new[] { ("caFile", m.Tls.CaFile), ("certFile", m.Tls.CertFile), ("keyFile", m.Tls.KeyFile) })
-            if (file is { Length: > 0 } && !File.Exists(file)) add("mqtt.tls." + field, $"'{file}' does not exist");
-        if (string.IsNullOrEmpty(m.Tls.CertFile) != string.IsNullOrEmpty(m.Tls.KeyFile)) add("mqtt.tls.keyFile", "certFile and keyFile go together");
+        ValidateTls(m, deviceId, add);
+    }
+
+    /// <summary>A bare host name or address: no scheme (mqtt://, mqtts://, tcp://, ssl://, ws://), port or path; those have fields of their own.</summary>
+    private static void ValidateHost(string host, Action<string, string> add)
+    {
+        // The host is echoed in the message: a URL's password must not be.
+        string shown = UrlUserInfo.Redact(host);
+        if (SchemePrefix().Match(host) is { Success: true } url)
+        {
+            string scheme = url.Groups["scheme"].Value.ToLowerInvariant();
+            string rest = url.Groups["rest"].Value;
+            rest = rest[(rest.LastIndexOf('@') + 1)..];
+            int slash = rest.IndexOfAny(['/', '?', '#']);
+            if (slash >= 0) rest = rest[..slash];
+            string bare = rest, port = "";
+            if (HostWithPort().Match(rest) is { Success: true } hp) (bare, port) = (hp.Groups["host"].Value, hp.Groups["port"].Value);
+            bool tls = scheme is "mqtts" or "ssl" or "tls" or "tcps" or "mqtt+ssl" or "wss";
+            string portAdvice = port.Length > 0 ? $"mqtt.port: {port}" : tls ? "mqtt.port to the broker's TLS port (usually 8883)" : "mqtt.port (usually 1883)";
+            string advice = scheme is "ws" or "wss"
+                ? "MQTT over WebSockets is not supported: set mqtt.port to the broker's MQTT port (1883, or 8883 with mqtt.tls.enabled: true)"
+                : tls ? $"set mqtt.tls.enabled: true and {portAdvice}" : $"set {portAdvice}";
+            add("mqtt.host", $"'{shown}' has a scheme ({scheme}://): put the bare host name here (\"{bare}\"), and {advice}");
+        }
+        else if (host.IndexOfAny(['/', '?', '#', '@']) >= 0 || host.Any(char.IsWhiteSpace))
+            add("mqtt.host", $"'{shown}' is not a host name: put the bare host name or address here, the port in mqtt.port and TLS in mqtt.tls");
+        else if (HostWithPort().Match(host) is { Success: true } hp)
+            add("mqtt.host", $"'{shown}' has a port: put the bare host name here (\"{hp.Groups["host"].Value}\") and the port in mqtt.port");
+    }
+
+    /// <summary>TLS settings that agree with each other, and TLS files that load and belong together.</summary>
+    private static void ValidateTls(MqttOptions m, string deviceId, Action<string, string> add)
+    {
+        var t = m.Tls;
+        var set = new[] { ("caFile", t.CaFile), ("certFile", t.CertFile), ("keyFile", t.KeyFile), ("serverName", t.ServerName) }
+            .Where(f => !string.IsNullOrEmpty(f.Item2)).Select(f => "mqtt.tls." + f.Item1).ToList();
+        if (!t.Enabled)
+        {
+            if (set.Count > 0)
+                add("mqtt.tls.enabled", $"is false, but {string.Join(", ", set)} {(set.Count == 1 ? "is" : "are")} set: the device would connect without TLS and ignore " +
+                    $"{(set.Count == 1 ? "it" : "them")}. Set mqtt.tls.enabled: true (and mqtt.port to the broker's TLS port, usually 8883), or remove {(set.Count == 1 ? "it" : "them")}");
+            return;
+        }
+        if (!string.IsNullOrEmpty(t.CertFile) && string.IsNullOrEmpty(t.KeyFile))
+            add("mqtt.tls.keyFile", "is required with mqtt.tls.certFile: certFile and keyFile go together (the client certificate and its private key)");
+        else if (string.IsNullOrEmpty(t.CertFile) && !string.IsNullOrEmpty(t.KeyFile))
+            add("mqtt.tls.certFile", "is required with mqtt.tls.keyFile: certFile and keyFile go together (the client certificate and its private key)");
+        if (t.ServerName is { Length: > 0 } name && (name.Contains("://", StringComparison.Ordinal) || name.Any(char.IsWhiteSpace)))
+            add("mqtt.tls.serverName", $"'{name}' is not a host name: give the name the broker's certificate carries");
+        TlsFiles.Check(m, deviceId, add);
     }
 
     private static void ValidateAppliance(DeviceConfig config, Action<string, string> add)
@@ -260,6 +359,20 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
             if (led.Chip is < 0 or > 64) add("statusLed.chip", "must be between 0 and 64");
             if (led.Line is < 0 or > 1023) add("statusLed.line", "must be set (0-1023) when the LED is enabled");
         }
+    }
+
+    /// <summary>What the service writes (the outbox and, beside it by default, its state) must be where the unit lets it write.</summary>
+    private static void ValidateWritablePaths(DeviceConfig config, Action<string, string> add)
+    {
+        if (config.Outbox is { Path: { Length: > 0 } outbox } && ServiceUnit.WriteProblem(config.ResolvePath(outbox), config.BaseDirectory) is { } problem)
+        {
+            string given = outbox == new OutboxOptions().Path ? $"is not set, so it defaults to {outbox} beside the config: " : "";
+            add("outbox.path", $"{given}{problem}: set outbox.path to {ServiceUnit.DeviceOutbox}");
+        }
+        if (config.Health is { File: { Length: > 0 } health } && ServiceUnit.WriteProblem(config.ResolvePath(health), config.BaseDirectory) is { } healthProblem)
+            add("health.file", $"{healthProblem}: leave health.file out (it then goes beside the outbox)");
+        if (config.Model is { EngineCachePath: { Length: > 0 } cache } && ServiceUnit.WriteProblem(config.ResolvePath(cache), config.BaseDirectory) is { } cacheProblem)
+            add("model.engineCachePath", $"{cacheProblem}: leave model.engineCachePath out (it then goes beside the outbox)");
     }
 
     private static bool CheckPoint(string path, double[]? point, Action<string, string> add)
