@@ -20,13 +20,17 @@ public sealed class FfmpegSource : IFrameSource
     private readonly TimeSpan _stallTimeout;
     private readonly ITimer _watchdog;
     private readonly Queue<string> _lastErrors = new();
+    private readonly CameraCredentials _credentials;
     private long _lastFrameTimestamp;
     private int _linesThisPeriod;
     private volatile string? _killReason;
 
     /// <summary>Starts FFmpeg for a camera; frames are scaled to the camera's width and height.</summary>
+    /// <exception cref="IOException">FFmpeg does not start, or the camera's password cannot be read.</exception>
     public FfmpegSource(CameraUri uri, CameraOptions camera, TimeProvider time, string ffmpegPath = "ffmpeg")
     {
+        // Read at each open, so a new password file is used at the next reconnect.
+        _credentials = CameraCredentials.Of(camera);
         Width = camera.Width > 0 ? camera.Width : 640;
         Height = camera.Height > 0 ? camera.Height : 360;
         Fps = camera.Fps;
@@ -40,7 +44,9 @@ public sealed class FfmpegSource : IFrameSource
             RedirectStandardInput = false,
             UseShellExecute = false,
         };
-        foreach (var arg in Arguments(uri, camera, Width, Height)) info.ArgumentList.Add(arg);
+        // The one place the password is put in the URL: FFmpeg's command line, which only the service user sees
+        // (the unit's ProtectProc=invisible hides its processes from other users).
+        foreach (var arg in Arguments(uri, camera, Width, Height, _credentials.UrlToOpen(uri))) info.ArgumentList.Add(arg);
         try
         {
             _process = Process.Start(info) ?? throw new IOException("ffmpeg did not start");
@@ -57,8 +63,8 @@ public sealed class FfmpegSource : IFrameSource
         _watchdog = time.CreateTimer(_ => Watch(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
-    /// <summary>The FFmpeg command line for a camera (exposed for tests and logs).</summary>
-    public static IEnumerable<string> Arguments(CameraUri uri, CameraOptions camera, int width, int height)
+    /// <summary>The FFmpeg command line for a camera (exposed for tests); <paramref name="input"/> is the URL to open, by default the camera's own (without credentials).</summary>
+    public static IEnumerable<string> Arguments(CameraUri uri, CameraOptions camera, int width, int height, string? input = null)
     {
         yield return "-nostdin";
         yield return "-hide_banner";
@@ -81,7 +87,7 @@ public sealed class FfmpegSource : IFrameSource
                 if (camera.Loop) { yield return "-stream_loop"; yield return "-1"; }
                 break;
         }
-        yield return "-i"; yield return uri.Location;
+        yield return "-i"; yield return input ?? uri.Location;
         yield return "-an";
         string scale = $"scale={width}:{height}";
         yield return "-vf";
@@ -114,7 +120,8 @@ public sealed class FfmpegSource : IFrameSource
         int read = _stdout.ReadAtLeast(buffer, _frameBytes, throwOnEndOfStream: false);
         if (read < _frameBytes)
         {
-            _process.WaitForExit(2000);
+            // Once it has exited, the untimed wait also drains its stderr, so the error says what FFmpeg said last.
+            if (_process.WaitForExit(2000)) _process.WaitForExit();
             string why = _killReason ?? (_process.HasExited ? $"ffmpeg exited with code {_process.ExitCode}" : "ffmpeg closed its output");
             throw new IOException($"{why}{LastErrors()}");
         }
@@ -139,6 +146,8 @@ public sealed class FfmpegSource : IFrameSource
     {
         if (string.IsNullOrWhiteSpace(line)) return;
         Interlocked.Increment(ref _linesThisPeriod);
+        // FFmpeg names its input in errors: the password must not reach the log or the camera's status.
+        line = _credentials.Redact(line);
         lock (_lastErrors)
         {
             _lastErrors.Enqueue(line.Length > 300 ? line[..300] : line);
