@@ -26,8 +26,12 @@ internal static class Cli
             result.GetValue(framesOut), result.GetValue(annotate)), token));
 
         var cConfig = new Option<FileInfo>("--config", "-c") { Description = "Device config file (JSON)", Required = true };
-        var check = new Command("check", "Validate a device config (and the model and ONNX Runtime) as run would, without starting anything") { cConfig };
-        check.SetAction((result, _) => CheckCommand.ExecuteAsync(result.GetValue(cConfig)!));
+        var serviceUser = new Option<string?>("--service-user")
+        {
+            Description = "User the service runs as, checked for reading every file the config names (default: workerpool, where that user exists)",
+        };
+        var check = new Command("check", "Validate a device config (and the model and ONNX Runtime) as run would, without starting anything") { cConfig, serviceUser };
+        check.SetAction((result, _) => CheckCommand.ExecuteAsync(result.GetValue(cConfig)!, result.GetValue(serviceUser)));
 
         return new RootCommand("WorkerPool: people counting on edge devices") { run, replay, check };
     }

@@ -31,4 +31,30 @@ public class ShippedConfigTests
         Assert.Contains("placeholder", error.Message, StringComparison.Ordinal);
         Assert.Equal("/var/lib/workerpool", config.DataDirectory);
     }
+
+    [Fact]
+    public void ApplianceConfig_InstalledInEtc_KeepsItsOutboxWhereTheUnitLetsTheServiceWrite()
+    {
+        var config = ConfigLoader.Load(Repo.Path("device-config", "appliance.json"));
+        config.BaseDirectory = "/etc/workerpool"; // where install.sh puts it
+        Assert.Equal(["deviceId"], DeviceConfigValidator.Validate(config, checkModel: false).Select(e => e.Path));
+    }
+
+    [Fact]
+    public void ServiceUnitRules_MatchTheShippedUnit()
+    {
+        var unit = File.ReadAllLines(Repo.Path("deploy-scripts", "systemd", "workerpool.service"))
+            .Where(l => l.Contains('=', StringComparison.Ordinal) && !l.StartsWith('#'))
+            .Select(l => l.Split('=', 2))
+            .ToLookup(kv => kv[0].Trim(), kv => kv[1].Trim());
+        Assert.Equal(ServiceUnit.User, Assert.Single(unit["User"]));
+        Assert.Equal(ServiceUnit.SupplementaryGroups, Assert.Single(unit["SupplementaryGroups"]).Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(ServiceUnit.WritablePaths, unit["ReadWritePaths"].SelectMany(v => v.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.Equal("/var/lib/" + Assert.Single(unit["StateDirectory"]), Assert.Single(ServiceUnit.WritablePaths));
+        // The rules assume these: everything else read-only, /home hidden, /tmp private.
+        Assert.Equal("strict", Assert.Single(unit["ProtectSystem"]));
+        Assert.Equal("yes", Assert.Single(unit["ProtectHome"]));
+        Assert.Equal("yes", Assert.Single(unit["PrivateTmp"]));
+        Assert.Equal("/opt/workerpool/current/workerpool run --config /etc/workerpool/config.json", Assert.Single(unit["ExecStart"]));
+    }
 }
