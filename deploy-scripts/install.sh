@@ -81,8 +81,11 @@ switch_current "$version"
 install_unit "$version"
 service_ctl daemon-reload
 # A new device usually needs its config edited first: everything stays laid out, and running install.sh again
-# after the edit goes on from here.
-release_check "$version" ||
+# after the edit goes on from here. This script runs as root, which reads every file: check is told the user the
+# unit runs the service as, so a key or password file only root can read is refused here, not at the first start.
+check_args=()
+if on_device; then check_args=(--service-user workerpool); fi
+release_check "$version" ${check_args[@]+"${check_args[@]}"} ||
   die "$version is installed but not started: fix $ETC/config.json (above) and run install.sh again"
 if [ "${SIGNED:-}" = "not required" ] && [ "$insecure" = 0 ]; then
   die "$version is installed but not started: $ETC/config.json has no security.fleetPublicKey, so anyone who can publish to this device's topics would configure it. Set the fleet's public key, or run install.sh --insecure to start it anyway"

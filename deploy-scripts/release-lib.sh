@@ -139,8 +139,10 @@ switch_current() {
 # native libraries are named there, and without them the check would fail where the service would not). Its output
 # goes to stderr; its "health file: PATH" line sets HEALTH_FILE, so updates wait on the file the service will write
 # (the config's health.file, or health.json beside the outbox) rather than on a guess.
+# Arguments after the version go to check (install.sh: --service-user, which only a release as new as it knows).
 release_check() {
-  local out status=0 said
+  local out status=0 said version="$1"
+  shift
   out="$(
     if [ -f "$ETC/workerpool.env" ]; then
       set -a
@@ -148,7 +150,7 @@ release_check() {
       . "$ETC/workerpool.env"
       set +a
     fi
-    exec "$RELEASES/$1/workerpool" check --config "$ETC/config.json"
+    exec "$RELEASES/$version/workerpool" check --config "$ETC/config.json" "$@"
   )" || status=$?
   if [ -n "$out" ]; then printf '%s\n' "$out" >&2; fi
   said="$(printf '%s\n' "$out" | sed -n 's/^health file: //p' | tail -n 1)"

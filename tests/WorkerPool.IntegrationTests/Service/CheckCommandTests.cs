@@ -251,4 +251,25 @@ public sealed class CheckCommandTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains(stderr, l => l.StartsWith("  $: invalid config JSON at line 3, column 34: ", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task InstallScript_OnADevice_ChecksAsTheServiceUser_ThroughReleaseCheck()
+    {
+        // release_check hands the arguments after the version to the release's check.
+        string root = _dir.File("root");
+        string release = Path.Combine(root, "opt", "workerpool", "releases", "v1");
+        Directory.CreateDirectory(release);
+        string argsFile = _dir.File("args.txt");
+        File.WriteAllText(Path.Combine(release, "workerpool"), $"#!/bin/sh\nprintf '%s\\n' \"$@\" > '{argsFile}'\necho 'health file: /x/health.json'\n");
+        File.SetUnixFileMode(Path.Combine(release, "workerpool"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string script = $". '{Repo.Path("deploy-scripts", "release-lib.sh")}'; ROOT='{root}'; layout; release_check v1 --service-user workerpool";
+        var (code, _, stderr) = await HostProcess.RunFileAsync("bash", null, TimeSpan.FromMinutes(1), "-c", script);
+        Assert.True(code == 0, string.Join("\n", stderr));
+        Assert.Equal(["check", "--config", Path.Combine(root, "etc", "workerpool", "config.json"), "--service-user", "workerpool"], File.ReadAllLines(argsFile));
+
+        // install.sh runs as root, which reads everything: on a device it names the unit's user.
+        string install = File.ReadAllText(Repo.Path("deploy-scripts", "install.sh"));
+        Assert.Contains("if on_device; then check_args=(--service-user workerpool); fi", install, StringComparison.Ordinal);
+        Assert.Contains("release_check \"$version\" ${check_args[@]+\"${check_args[@]}\"}", install, StringComparison.Ordinal);
+    }
 }
