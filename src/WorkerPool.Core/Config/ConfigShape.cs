@@ -42,7 +42,7 @@ internal static class ConfigShape
                 foreach (var property in element.EnumerateObject())
                 {
                     string child = path + "." + property.Name;
-                    var known = info.Properties.FirstOrDefault(p => p.Name == property.Name);
+                    var known = Fields(info).FirstOrDefault(p => p.Name == property.Name);
                     if (known is null) { errors.Add(new(child, $"invalid {what} JSON: {Unknown(info, property.Name, Display(child))}")); continue; }
                     Walk(property.Value, Resolve(info, known.PropertyType), child, what, errors);
                     if (errors.Count >= MaxErrors) return;
@@ -64,6 +64,9 @@ internal static class ConfigShape
                 return;
         }
     }
+
+    // [JsonIgnore] members (baseDirectory, dataDirectory) are in the metadata without getter or setter: not fields of the file.
+    private static IEnumerable<JsonPropertyInfo> Fields(JsonTypeInfo info) => info.Properties.Where(p => p.Get is not null || p.Set is not null);
 
     // The options' own resolver (the source-generated context): metadata only, no reflection.
     private static JsonTypeInfo Resolve(JsonTypeInfo parent, Type type) => parent.Options.GetTypeInfo(type);
@@ -125,7 +128,7 @@ internal static class ConfigShape
 
     private static string Unknown(JsonTypeInfo info, string name, string display)
     {
-        var names = info.Properties.Select(p => p.Name).ToList();
+        var names = Fields(info).Select(p => p.Name).ToList();
         var close = FieldSuggestion.Closest(name, names);
         return close.Count switch
         {

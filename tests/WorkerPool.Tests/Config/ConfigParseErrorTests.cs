@@ -37,6 +37,14 @@ public class ConfigParseErrorTests
     }
 
     [Fact]
+    public void Parse_MemberTheFileCannotSet_IsAnUnknownField()
+    {
+        var error = ParseError("""{ "baseDirectory": "/etc" }""");
+        Assert.Equal("$.baseDirectory", error.Path);
+        Assert.DoesNotContain("baseDirectory,", error.Message[error.Message.IndexOf("known here", StringComparison.Ordinal)..], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_UnknownFieldsInSeveralPlaces_AreAllNamed()
     {
         var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("""{ "deviceid": "d", "outbox": { "pathh": "x" } }"""));
