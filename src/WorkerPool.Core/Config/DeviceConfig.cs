@@ -212,7 +212,7 @@ public sealed class LineOptions
     /// <summary>Start point [x, y].</summary>
     public double[] From { get; set; } = [];
 
-    /// <summary>End point [x, y]. Crossing from the left of from→to (cross product &gt; 0) to its right is <c>in</c>.</summary>
+    /// <summary>End point [x, y]. Crossing from the right of from→to (cross product &gt; 0, image y down) to its left is <c>in</c>: standing on from facing to, in goes from your right to your left.</summary>
     public double[] To { get; set; } = [];
 }
 

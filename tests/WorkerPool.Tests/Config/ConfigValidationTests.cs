@@ -51,6 +51,16 @@ public class ConfigValidationTests
             "health.stallSeconds", "between 5 and 3600");
 
     [Fact]
+    public void Validate_CameraIdsDifferingOnlyInCase_AreRefused_TheOutboxWouldGiveThemOneSeqSeries() =>
+        AssertOneError(Valid.Replace("\"cameras\": [", "\"cameras\": [ { \"id\": \"CAM1\", \"url\": \"video.avi\" },"),
+            "cameras[1].id", "differ in more than case");
+
+    [Fact]
+    public void Validate_CheckpointSecondsOutOfRange_SaysWhatFits() =>
+        AssertOneError(Valid.Replace("\"deviceId\": \"dev-1\",", "\"deviceId\": \"dev-1\", \"counting\": { \"checkpointSeconds\": 90 },"),
+            "counting.checkpointSeconds", "between 0 (no checkpoints) and 60");
+
+    [Fact]
     public void Validate_LinePointOutsideUnitSquare_NamesThePoint() =>
         AssertOneError(Valid.Replace("\"to\": [0.5, 1]", "\"to\": [0.5, 1.2]"), "cameras[0].lines[0].to", "between 0 and 1");
 

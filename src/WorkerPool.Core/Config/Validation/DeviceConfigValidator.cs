@@ -161,14 +161,16 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
         if (cameras is null || cameras.Count == 0) { add("cameras", "needs at least one camera"); return; }
         // Caps first: a payload asking for thousands is refused with one error, before any per-item work.
         if (cameras.Count > MaxCameras) { add("cameras", $"at most {MaxCameras} cameras, has {cameras.Count}"); return; }
-        var ids = new HashSet<string>(StringComparer.Ordinal);
+        // Ignoring case: the outbox keys each camera's sequence in LiteDB, which compares ids ignoring case, so
+        // "Door" and "door" would share one seq series.
+        var ids = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (int i = 0; i < cameras.Count; i++)
         {
             string path = $"cameras[{i}]";
             var cam = cameras[i];
             if (cam is null) { add(path, "is null"); continue; }
             if (!IdPattern().IsMatch(cam.Id ?? "")) add(path + ".id", "must be 1-64 letters, digits, '-' or '_'");
-            else if (!ids.Add(cam.Id!)) add(path + ".id", $"duplicate camera id '{cam.Id}'");
+            else if (!ids.Add(cam.Id!)) add(path + ".id", $"duplicate camera id '{cam.Id}' (ids must differ in more than case): give each camera its own id");
             if (!CameraUri.TryParse(cam.Url, out var uri, out string? urlError)) add(path + ".url", urlError!);
             else ValidateCameraCredentials(path, cam, uri!, add);
             if (cam.Fps is < 0 or > 240) add(path + ".fps", "must be between 0 and 240");
