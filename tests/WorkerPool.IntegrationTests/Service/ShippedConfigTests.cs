@@ -18,6 +18,11 @@ public class ShippedConfigTests
         Assert.All(errors, e => Assert.True(e.Message.Contains("not available on this machine", StringComparison.Ordinal)
             || (e.Message.Contains("/etc/workerpool/", StringComparison.Ordinal) && e.Message.Contains("does not exist", StringComparison.Ordinal)), e.ToString()));
         Assert.True(config.Mqtt.Tls.Enabled);
+        // The example broker takes the certificate's CN as the user: a user name and password would be ignored.
+        Assert.True(config.Mqtt.Tls.CertificateCnIsUsername);
+        Assert.Null(config.Mqtt.Username);
+        Assert.Null(config.Mqtt.PasswordFile);
+        Assert.All(config.Cameras, c => Assert.DoesNotContain("@", c.Url, StringComparison.Ordinal));
         Assert.Equal(["cuda:0", "cpu"], config.Pool.Workers.Select(w => w.Device));
         Assert.All(config.Cameras, c => Assert.StartsWith("rtsp://", c.Url, StringComparison.Ordinal));
     }
