@@ -11,6 +11,16 @@ public sealed class CheckpointScheduleTests : IDisposable
     private static readonly DateTimeOffset T0 = new(2026, 11, 22, 10, 0, 0, TimeSpan.Zero);
     private readonly FramePool _frames = new("cam", 8);
 
+    // A frame inference ran on, with nobody in it, as a worker hands it to the counter.
+    private InferenceResult ProcessedFrameAt(DateTimeOffset captured)
+    {
+        var frame = _frames.Rent()!;
+        frame.CaptureTime = captured;
+        var result = InferenceResult.Rent(frame, FrameOutcome.Processed);
+        frame.Release();
+        return result;
+    }
+
     private static WindowAggregator OpenWindow()
     {
         var window = new WindowAggregator("dev", "cam", 3600, ["door"], ["hall"]);
@@ -86,11 +96,7 @@ public sealed class CheckpointScheduleTests : IDisposable
         var counter = new CameraCounter("dev", camera, new TrackerOptions(), new CountingOptions { WindowSeconds = 60 }, records.Writer);
         counter.Reconfigure(camera, new CountingOptions { WindowSeconds = 60, CheckpointSeconds = 0 });
         counter.Tick(T0, TimeSpan.FromSeconds(2));
-        var frame = _frames.Rent()!;
-        frame.CaptureTime = T0.AddSeconds(1);
-        var result = InferenceResult.Rent(frame, FrameOutcome.Processed);
-        frame.Release();
-        counter.Accept(result);
+        counter.Accept(ProcessedFrameAt(T0.AddSeconds(1)));
         counter.Tick(T0.AddSeconds(30), TimeSpan.FromSeconds(2));
         Assert.Empty(records.Checkpoints);
     }
@@ -104,11 +110,7 @@ public sealed class CheckpointScheduleTests : IDisposable
         counter.Tick(T0, TimeSpan.FromSeconds(2));
         Assert.Empty(records.Checkpoints); // nothing counted yet: nothing to keep
 
-        var frame = _frames.Rent()!;
-        frame.CaptureTime = T0.AddSeconds(1);
-        var result = InferenceResult.Rent(frame, FrameOutcome.Processed);
-        frame.Release();
-        counter.Accept(result);
+        counter.Accept(ProcessedFrameAt(T0.AddSeconds(1)));
         counter.Tick(T0.AddSeconds(2), TimeSpan.FromSeconds(2));
         counter.Tick(T0.AddSeconds(3), TimeSpan.FromSeconds(2));
 
