@@ -34,4 +34,30 @@ public sealed class IngestTests
         // Every simulated device ended with a clean offline status.
         Assert.Equal(6L, await fleet.Database.ScalarAsync("SELECT count(*) FROM devices WHERE status = 'offline' AND status_reason = 'stopped'"));
     }
+
+    [SkippableFact]
+    public async Task A_partial_record_closed_from_a_checkpoint_is_stored_with_its_flag_beside_the_windows_other_part()
+    {
+        Skip.IfNot(Infrastructure.PostgresServer.Available, "PostgreSQL server not installed");
+        await using var fleet = await FleetFixture.StartAsync();
+        await fleet.StartIngestAsync("ingest-p");
+        await using var device = new Infrastructure.MqttProbe();
+        await device.ConnectAsync(fleet.Broker.Port, "workerpool/dev-p/#");
+        // The window 10:00-10:01 in two records: what a crash left (partial, from its checkpoint) and the rest.
+        foreach (var (seq, partial, @in) in new[] { (1, true, 3), (2, false, 2) })
+        {
+            string id = Guid.NewGuid().ToString();
+            await device.PublishAsync("workerpool/dev-p/counts/cam", $$"""
+                {"messageId":"{{id}}","seq":{{seq}},"deviceId":"dev-p","cameraId":"cam",
+                 "windowStart":"2026-12-01T10:00:00+00:00","windowEnd":"2026-12-01T10:01:00+00:00",
+                 "framesProcessed":10,"framesDropped":0,"framesFailed":0,"lines":{"door":{"in":{{@in}},"out":0}},"zones":{},
+                 "clockSynced":true,"partial":{{(partial ? "true" : "false")}}}
+                """, retain: false);
+        }
+
+        Assert.Equal(2, await fleet.WaitForAsync("SELECT count(*) FROM count_windows WHERE device_id = 'dev-p'", 2, TimeSpan.FromSeconds(60)));
+        Assert.Equal(1L, await fleet.Database.ScalarAsync("SELECT count(*) FROM count_windows WHERE device_id = 'dev-p' AND partial AND seq = 1"));
+        // Summed, the window holds both parts.
+        Assert.Equal(5L, await fleet.Database.ScalarAsync("SELECT sum(in_count)::bigint FROM line_counts WHERE device_id = 'dev-p' AND line_id = 'door'"));
+    }
 }
