@@ -47,11 +47,11 @@ public sealed class IngestTests
         foreach (var (seq, partial, @in) in new[] { (1, true, 3), (2, false, 2) })
         {
             string id = Guid.NewGuid().ToString();
-            await device.PublishAsync("workerpool/dev-p/counts/cam", $$"""
-                {"messageId":"{{id}}","seq":{{seq}},"deviceId":"dev-p","cameraId":"cam",
+            await device.PublishAsync("workerpool/dev-p/counts/cam", $$$"""
+                {"messageId":"{{{id}}}","seq":{{{seq}}},"deviceId":"dev-p","cameraId":"cam",
                  "windowStart":"2026-12-01T10:00:00+00:00","windowEnd":"2026-12-01T10:01:00+00:00",
-                 "framesProcessed":10,"framesDropped":0,"framesFailed":0,"lines":{"door":{"in":{{@in}},"out":0}},"zones":{},
-                 "clockSynced":true,"partial":{{(partial ? "true" : "false")}}}
+                 "framesProcessed":10,"framesDropped":0,"framesFailed":0,"lines":{"door":{"in":{{{@in}}},"out":0}},"zones":{},
+                 "clockSynced":true,"partial":{{{(partial ? "true" : "false")}}}}
                 """, retain: false);
         }
 
