@@ -23,6 +23,19 @@ public sealed class TelemetryDocTests
         Assert.True(missing.Count == 0, $"{schemaFile}: not named (in backticks) in docs/TELEMETRY.md: {string.Join(", ", missing)}");
     }
 
+    [Theory]
+    [InlineData("docs/TELEMETRY.md")]
+    [InlineData("docs/PLACING.md")]
+    [InlineData("README.md")]
+    public void TheInDirection_IsStatedAsTheCodeCountsIt_RightToLeftStandingOnFromFacingTo(string file)
+    {
+        // TELEMETRY.md once said "from the left ... to its right", against its own example and LineCounter
+        // (RightHandRuleTests hold the code to the rule stated here).
+        string doc = File.ReadAllText(Repo.Path(file.Split('/')));
+        Assert.Contains("from your right to your left", doc, StringComparison.Ordinal);
+        Assert.DoesNotContain("from the left of the line", doc, StringComparison.Ordinal);
+    }
+
     /// <summary>Every property name declared anywhere in the schema: nested objects, array items, $defs.</summary>
     private static void Collect(JsonElement node, SortedSet<string> into)
     {
