@@ -9,6 +9,10 @@
 # linux-arm64: no NuGet package carries OpenCvSharp's native extern for ARM64. Set OPENCVSHARP_EXTERN to one built
 # against the board's OpenCV (deploy-scripts/jetson/build-opencvsharp-extern.sh) to bundle it; without it the device
 # supplies its own (WORKERPOOL_OPENCVSHARP_EXTERN, docs/JETSON.md).
+# Beside the release tree it writes, in artifacts/RID/: workerpool-VERSION-RID.tar.gz (the tree, at the archive's
+# top level) and release.json (version, rid, archive, sha256, size: docs/FLEET.md "Signed releases"). With
+# RELEASE_SIGNING_KEY=FILE (an ECDSA P-256 private key, PEM) it signs release.json into release.json.sig (base64 of
+# a DER ECDSA/SHA-256 signature over its exact bytes); `update.sh --manifest` on a device takes only signed ones.
 set -euo pipefail
 rid="${1:-}"
 case "$rid" in
@@ -64,6 +68,8 @@ cp "$root/deploy-scripts/systemd/workerpool.service" "$root/deploy-scripts/syste
 cp -r "$root/deploy-scripts/jetson" "$out/deploy/"
 cp "$root/device-config/appliance.json" "$out/deploy/config.json"
 echo "$version" >"$out/VERSION"
+# The runtime it was built for: update.sh --manifest refuses a release for another one.
+echo "$rid" >"$out/RID"
 
 # What the size is made of: our code, the rest of the managed code, the .NET runtime, ONNX Runtime, OpenCV, the model.
 bytes() { find "$out" -maxdepth 1 -type f \( "$@" \) -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'; }
@@ -85,3 +91,24 @@ row "ONNX Runtime (libonnxruntime.so)" "$ort"
 row "OpenCV (libOpenCvSharpExtern.so)" "$opencv"
 row "model (yolox_nano.onnx and manifest)" "$model"
 row "total" "$total"
+
+# The archive a device downloads, and its manifest. The archive is made outside the tree, so it does not hold itself.
+archive="workerpool-$version-$rid.tar.gz"
+tmp="$root/artifacts/.$archive.tmp"
+tar -czf "$tmp" -C "$out" --owner=0 --group=0 --numeric-owner .
+mv "$tmp" "$out/$archive"
+sha="$(sha256sum "$out/$archive" | cut -d' ' -f1)"
+size="$(stat -c %s "$out/$archive")"
+printf '{\n  "version": "%s",\n  "rid": "%s",\n  "archive": "%s",\n  "sha256": "%s",\n  "size": %s\n}\n' \
+  "$version" "$rid" "$archive" "$sha" "$size" >"$out/release.json"
+rm -f "$out/release.json.sig"
+if [ -n "${RELEASE_SIGNING_KEY:-}" ]; then
+  [ -f "$RELEASE_SIGNING_KEY" ] || { echo "publish: RELEASE_SIGNING_KEY=$RELEASE_SIGNING_KEY does not exist" >&2; exit 1; }
+  openssl dgst -sha256 -sign "$RELEASE_SIGNING_KEY" "$out/release.json" | base64 -w 0 >"$out/release.json.sig.tmp"
+  echo >>"$out/release.json.sig.tmp"
+  mv "$out/release.json.sig.tmp" "$out/release.json.sig"
+  echo "publish: signed artifacts/$rid/release.json (release.json.sig)" >&2
+else
+  echo "publish: the release is UNSIGNED: no RELEASE_SIGNING_KEY, so no release.json.sig (devices refuse it through update.sh --manifest)" >&2
+fi
+row "archive ($archive)" "$size"

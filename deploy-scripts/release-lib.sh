@@ -123,6 +123,8 @@ copy_release() {
     tmp="$RELEASES/.incoming-$version"
     rm -rf "$tmp"
     cp -a "$src/." "$tmp/"
+    # A tree straight from artifacts/RID/ also holds its archive and manifest: not part of the release.
+    rm -f "$tmp/release.json" "$tmp/release.json.sig" "$tmp"/workerpool-*.tar.gz
     mv "$tmp" "$RELEASES/$version"
     touch "$RELEASES/$version" # pruning goes by install time, not build time
   fi
@@ -212,4 +214,90 @@ prune_releases() {
     say "removing old release $name"
     rm -rf "${RELEASES:?}/$name"
   done < <(find "$RELEASES" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -printf '%T@ %p\n' | sort -rn | cut -d' ' -f2-)
+}
+
+# --- Signed releases (update.sh --manifest; docs/FLEET.md "Signed releases") ---
+
+# One field of a release manifest (publish.sh's release.json): a string field's value, or a number's for "size".
+# Prints nothing when the field is missing or given more than once. The manifest is read only once its signature
+# has verified, so this reads what publish.sh writes, not any JSON.
+manifest_field() {
+  local found
+  if [ "$2" = size ]; then
+    found="$(grep -o '"size"[[:space:]]*:[[:space:]]*[0-9][0-9]*' "$1" | sed 's/.*:[[:space:]]*//')" || true
+  else
+    found="$(grep -o "\"$2\"[[:space:]]*:[[:space:]]*\"[^\"]*\"" "$1" | sed 's/^[^:]*:[[:space:]]*"\(.*\)"$/\1/')" || true
+  fi
+  if [ -n "$found" ] && [ "$(printf '%s\n' "$found" | wc -l)" = 1 ]; then echo "$found"; fi
+}
+
+# The runtime this device runs: WORKERPOOL_DEVICE_RID if set; else what the current release recorded (publish.sh
+# writes RID into the tree); else the machine's (uname -m: x86_64 is linux-x64, aarch64 linux-arm64).
+device_rid() {
+  if [ -n "${WORKERPOOL_DEVICE_RID:-}" ]; then echo "$WORKERPOOL_DEVICE_RID"; return 0; fi
+  if [ -f "$CURRENT/RID" ]; then head -n 1 "$CURRENT/RID"; return 0; fi
+  case "$(uname -m)" in
+    x86_64|amd64) echo linux-x64 ;;
+    aarch64|arm64) echo linux-arm64 ;;
+    *) echo "linux-$(uname -m)" ;;
+  esac
+}
+
+# True when version $1 orders before version $2 (sort -V; equal is not older).
+version_older() { [ "$1" != "$2" ] && [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n 1)" = "$1" ]; }
+
+# Verifies manifest $1 against public key $2, before anything is changed: its signature ($1.sig), its rid against
+# this device, its version against the current one, and its archive's size and sha256. Dies with one line on the
+# first refusal. Sets MANIFEST_VERSION and MANIFEST_ARCHIVE (the archive's path) for unpack_release.
+# Prints nothing and returns 0; when the manifest's version is the current one, MANIFEST_CURRENT=1 (nothing to do).
+verify_manifest() {
+  local manifest="$1" key="$2" sig der status=0 rid want archive sha size actual cur
+  # shellcheck disable=SC2034 # read by update.sh
+  MANIFEST_CURRENT=0
+  [ -f "$manifest" ] || die "manifest $manifest does not exist; nothing was changed"
+  command -v openssl >/dev/null || die "openssl is needed to verify $manifest (apt-get install openssl); nothing was changed"
+  sig="$manifest.sig"
+  [ -f "$sig" ] || die "refused: $manifest is unsigned (no $(basename "$sig") beside it); nothing was changed"
+  [ -f "$key" ] || die "refused: no release public key at $key (--public-key FILE); nothing was changed"
+  der="$(mktemp "${TMPDIR:-/tmp}/workerpool-sig.XXXXXX")"
+  if ! base64 -d "$sig" >"$der" 2>/dev/null; then status=1
+  elif ! openssl dgst -sha256 -verify "$key" -signature "$der" "$manifest" >/dev/null 2>&1; then status=1
+  fi
+  rm -f "$der"
+  [ "$status" = 0 ] || die "refused: the signature on $manifest does not verify with $key (changed since it was signed, or signed with another key); nothing was changed"
+
+  MANIFEST_VERSION="$(manifest_field "$manifest" version)"
+  rid="$(manifest_field "$manifest" rid)"
+  archive="$(manifest_field "$manifest" archive)"
+  sha="$(manifest_field "$manifest" sha256)"
+  size="$(manifest_field "$manifest" size)"
+  if ! [[ "$MANIFEST_VERSION" =~ ^[0-9A-Za-z][0-9A-Za-z.+_-]*$ ]] || [ -z "$rid" ] || ! [[ "$archive" =~ ^[0-9A-Za-z][0-9A-Za-z.+_-]*$ ]] \
+      || ! [[ "$sha" =~ ^[0-9a-f]{64}$ ]] || [ -z "$size" ]; then
+    die "refused: $manifest lacks a valid version, rid, archive, sha256 or size; nothing was changed"
+  fi
+  want="$(device_rid)"
+  [ "$rid" = "$want" ] || die "refused: $manifest is a release for $rid, this device runs $want; nothing was changed"
+  cur="$(current_version)"
+  # shellcheck disable=SC2034 # read by update.sh
+  if [ "$MANIFEST_VERSION" = "$cur" ]; then MANIFEST_CURRENT=1; return 0; fi
+  if [ -n "$cur" ] && version_older "$MANIFEST_VERSION" "$cur"; then
+    die "refused: $manifest is for $MANIFEST_VERSION, older than the current $cur (a replayed manifest?); nothing was changed"
+  fi
+
+  MANIFEST_ARCHIVE="$(dirname "$manifest")/$archive"
+  [ -f "$MANIFEST_ARCHIVE" ] || die "refused: $MANIFEST_ARCHIVE (the archive $manifest names) does not exist; nothing was changed"
+  actual="$(stat -c %s "$MANIFEST_ARCHIVE")"
+  [ "$actual" = "$size" ] || die "refused: $MANIFEST_ARCHIVE is $actual bytes, $manifest says $size; nothing was changed"
+  actual="$(sha256sum "$MANIFEST_ARCHIVE" | cut -d' ' -f1)"
+  [ "$actual" = "$sha" ] || die "refused: the sha256 of $MANIFEST_ARCHIVE is $actual, $manifest says $sha; nothing was changed"
+}
+
+# Unpacks the archive verify_manifest checked into directory $1 (made and removed by the caller). Refuses an archive whose release is not the version its manifest names.
+unpack_release() {
+  local staging="$1" version
+  tar -xzf "$MANIFEST_ARCHIVE" -C "$staging" --no-same-owner \
+    || die "refused: $MANIFEST_ARCHIVE does not unpack; nothing was changed"
+  version="$(release_version "$staging")"
+  [ "$version" = "$MANIFEST_VERSION" ] \
+    || die "refused: $MANIFEST_ARCHIVE holds release $version, its manifest says $MANIFEST_VERSION; nothing was changed"
 }

@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # Installs a new release beside the running one and switches to it, and back again if it does not come up healthy.
 # Usage: update.sh [--root DIR] [--timeout SECONDS] [RELEASE_DIR]
+#        update.sh --manifest release.json [--public-key FILE] [--root DIR] [--timeout SECONDS]
 #        update.sh --rollback [--root DIR] [--timeout SECONDS]
 #   RELEASE_DIR  a release built by publish.sh (default: the release this script is part of), or one kept under
 #                /opt/workerpool/releases/ (switching to it copies nothing)
+#   --manifest   a signed release manifest from publish.sh, its archive beside it (docs/FLEET.md "Signed releases"):
+#                refused, changing nothing, unless release.json.sig verifies with the public key, the archive's size
+#                and sha256 match, the rid is this device's and the version is newer (sort -V) than the current one;
+#                then the archive is unpacked and installed as a RELEASE_DIR is
+#   --public-key the release public key (default /etc/workerpool/release-public.pem under --root)
 #   --rollback   switch back to the release that ran before the current one, as update.sh recorded it (twice:
 #                back two updates), with the same check and health wait as an update; if it does not come up
 #                healthy, forward again to the one running now (exit 1). Run /opt/workerpool/current/deploy/update.sh
 #   --root       install under DIR instead of / (tests); services are then left alone unless SYSTEMCTL is set
 #   --timeout    how long the new release has to report healthy (default 180 s; SETTLE_SECONDS more to stay so)
-# Steps: copy into releases/<version>; let the new binary check the device config (refused: nothing changes);
+# Steps: (--manifest: verify it and its archive, unpack into a staging directory under /opt/workerpool;) copy into
+# releases/<version>; let the new binary check the device config (refused: nothing changes);
 # switch `current` with one rename; restart; wait for health.json to say healthy for the new version; otherwise
 # switch back, restart the old release and exit 1. Old releases beyond the last KEEP_RELEASES are removed, except
 # the one a rollback would go back to.
@@ -21,13 +28,17 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 src="$here/.."
 src_given=0
 rollback=0
+manifest=""
+public_key=""
 timeout=180
 while [ $# -gt 0 ]; do
   case "$1" in
     --root) ROOT="$2"; shift 2 ;;
     --timeout) timeout="$2"; shift 2 ;;
     --rollback) rollback=1; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --manifest) manifest="$2"; shift 2 ;;
+    --public-key) public_key="$2"; shift 2 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) src="$1"; src_given=1; shift ;;
   esac
@@ -37,6 +48,19 @@ layout
 [ -f "$ETC/config.json" ] || die "$ETC/config.json is missing; run install.sh first"
 
 previous="$(current_version)"
+staging=""
+marker=""
+trap 'rm -f "$marker"; if [ -n "$staging" ]; then rm -rf "$staging"; fi' EXIT
+if [ -n "$manifest" ]; then
+  if [ "$src_given" = 1 ] || [ "$rollback" = 1 ]; then die "--manifest takes no RELEASE_DIR nor --rollback"; fi
+  verify_manifest "$manifest" "${public_key:-$ETC/release-public.pem}"
+  if [ "$MANIFEST_CURRENT" = 1 ]; then say "$MANIFEST_VERSION is already the current release"; exit 0; fi
+  say "$manifest: signature, size and sha256 verified; unpacking $MANIFEST_VERSION"
+  staging="$(mktemp -d "$OPT/.staging.XXXXXX")"
+  unpack_release "$staging"
+  chmod 0755 "$staging" # mktemp's 0700 would be copied with it, and the service user reads the release
+  src="$staging"
+fi
 if [ "$rollback" = 1 ]; then
   [ "$src_given" = 0 ] || die "--rollback takes no RELEASE_DIR (to switch to a given release: update.sh RELEASE_DIR)"
   version="$(rollback_target)"
@@ -54,7 +78,6 @@ fi
 preflight "$version"
 
 marker="$(mktemp "${TMPDIR:-/tmp}/workerpool-update.XXXXXX")"
-trap 'rm -f "$marker"' EXIT
 if [ "$rollback" = 1 ]; then say "rolling back from $previous to $version"; else say "switching from $previous to $version"; fi
 switch_current "$version"
 install_unit "$version"
