@@ -90,6 +90,7 @@ public sealed class FakeDevice : IAsyncDisposable
         string dir = _dir.File("release-" + version);
         Directory.CreateDirectory(System.IO.Path.Combine(dir, "deploy", "systemd"));
         File.WriteAllText(System.IO.Path.Combine(dir, "VERSION"), version + "\n");
+        File.WriteAllText(System.IO.Path.Combine(dir, "RID"), "linux-x64\n"); // as publish.sh records it
         Write(System.IO.Path.Combine(dir, "workerpool"), StandIn(version, behaviour));
         foreach (var script in new[] { "install.sh", "update.sh", "uninstall.sh", "release-lib.sh" })
             File.Copy(Repo.Path("deploy-scripts", script), System.IO.Path.Combine(dir, "deploy", script), overwrite: true);
@@ -99,6 +100,46 @@ public sealed class FakeDevice : IAsyncDisposable
         File.Copy(Repo.Path("deploy-scripts", "README.txt"), System.IO.Path.Combine(dir, "deploy", "README.txt"), overwrite: true);
         File.WriteAllText(System.IO.Path.Combine(dir, "deploy", "config.json"), "{ \"deviceId\": \"fake-01\" }\n");
         return dir;
+    }
+
+    /// <summary>
+    /// Packs a release directory as publish.sh does: <c>workerpool-VERSION-RID.tar.gz</c> and <c>release.json</c> beside it
+    /// in a new directory, and <c>release.json.sig</c> (base64 of a DER ECDSA P-256/SHA-256 signature) when a key is given.
+    /// Returns the manifest's path.
+    /// </summary>
+    public async Task<string> PackReleaseAsync(string releaseDir, string rid, System.Security.Cryptography.ECDsa? signingKey)
+    {
+        string version = File.ReadAllText(System.IO.Path.Combine(releaseDir, "VERSION")).Trim();
+        string dir = _dir.File($"signed-{version}-{rid}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        string archive = $"workerpool-{version}-{rid}.tar.gz";
+        var (code, _, stderr) = await HostProcess.RunFileAsync("tar", null, TimeSpan.FromMinutes(1), "-czf", System.IO.Path.Combine(dir, archive), "-C", releaseDir, ".");
+        Assert.True(code == 0, string.Join("\n", stderr));
+        byte[] bytes = File.ReadAllBytes(System.IO.Path.Combine(dir, archive));
+        string manifest = System.IO.Path.Combine(dir, "release.json");
+        File.WriteAllText(manifest, $$"""
+            {
+              "version": "{{version}}",
+              "rid": "{{rid}}",
+              "archive": "{{archive}}",
+              "sha256": "{{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))}}",
+              "size": {{bytes.Length}}
+            }
+            """.ReplaceLineEndings("\n") + "\n");
+        if (signingKey is not null) Sign(manifest, signingKey);
+        return manifest;
+    }
+
+    /// <summary>Writes <c>MANIFEST.sig</c>: base64 of a DER ECDSA/SHA-256 signature over the manifest's exact bytes.</summary>
+    public static void Sign(string manifest, System.Security.Cryptography.ECDsa key) =>
+        File.WriteAllText(manifest + ".sig", Convert.ToBase64String(key.SignData(File.ReadAllBytes(manifest),
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.DSASignatureFormat.Rfc3279DerSequence)) + "\n");
+
+    /// <summary>Installs <paramref name="key"/>'s public half where update.sh --manifest looks by default.</summary>
+    public void TrustReleaseKey(System.Security.Cryptography.ECDsa key)
+    {
+        Directory.CreateDirectory(Path("etc", "workerpool"));
+        File.WriteAllText(Path("etc", "workerpool", "release-public.pem"), key.ExportSubjectPublicKeyInfoPem() + "\n");
     }
 
     /// <summary>
