@@ -16,10 +16,23 @@ public abstract class PublishFixture(string rid) : IAsyncLifetime
     public string[] Stdout { get; private set; } = [];
     public string Stderr { get; private set; } = "";
 
+    private readonly TempDir _keys = new();
+
+    /// <summary>The public half of the key the release was signed with (RELEASE_SIGNING_KEY), made with openssl as docs/FLEET.md says.</summary>
+    public string PublicKey => _keys.File("release-public.pem");
+
     public async Task InitializeAsync()
     {
+        string ec = _keys.File("ec.pem"), key = _keys.File("release-private.pem");
+        foreach (string[] args in (string[][])[["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", ec],
+                     ["pkcs8", "-topk8", "-nocrypt", "-in", ec, "-out", key], ["ec", "-in", key, "-pubout", "-out", PublicKey]])
+        {
+            var made = await HostProcess.RunFileAsync("openssl", null, TimeSpan.FromMinutes(1), args);
+            Assert.True(made.Code == 0, string.Join("\n", made.Stderr));
+        }
         string[] stderr;
-        (ExitCode, Stdout, stderr) = await HostProcess.RunFileAsync(Repo.Path("deploy-scripts", "publish.sh"), null, TimeSpan.FromMinutes(8), rid);
+        (ExitCode, Stdout, stderr) = await HostProcess.RunFileAsync(Repo.Path("deploy-scripts", "publish.sh"),
+            new Dictionary<string, string> { ["RELEASE_SIGNING_KEY"] = key }, TimeSpan.FromMinutes(8), rid);
         Stderr = string.Join("\n", stderr);
     }
 
@@ -30,7 +43,11 @@ public abstract class PublishFixture(string rid) : IAsyncLifetime
         Assert.DoesNotContain("warning", Stderr, StringComparison.OrdinalIgnoreCase);
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public Task DisposeAsync()
+    {
+        _keys.Dispose();
+        return Task.CompletedTask;
+    }
 }
 
 public sealed class PublishX64Fixture() : PublishFixture("linux-x64");
@@ -54,8 +71,42 @@ public sealed class PublishedX64Tests(PublishX64Fixture published) : IClassFixtu
             Assert.Contains(published.Stdout, l => l.Contains(row, StringComparison.Ordinal));
         foreach (var file in new[] { "workerpool", "libonnxruntime.so", "libOpenCvSharpExtern.so", "models/yolox_nano.onnx", "VERSION",
                      "deploy/install.sh", "deploy/update.sh", "deploy/uninstall.sh", "deploy/systemd/workerpool.service", "deploy/config.json",
-                     "deploy/jetson/setup-jetson.sh", "deploy/install-deps.sh", "deploy/README.txt" })
+                     "deploy/jetson/setup-jetson.sh", "deploy/install-deps.sh", "deploy/README.txt", "RID", "release.json", "release.json.sig" })
             Assert.True(File.Exists(Path.Combine(published.Dir, file)), file + " is missing from the release");
+    }
+
+    [Fact]
+    public async Task Publish_WritesAManifestOfTheArchiveBesideIt_SignedSoOpensslVerifiesIt()
+    {
+        published.AssertPublishedCleanly();
+        Assert.Contains("signed artifacts/linux-x64/release.json", published.Stderr, StringComparison.Ordinal);
+        string manifest = Path.Combine(published.Dir, "release.json");
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(manifest));
+        var m = json.RootElement;
+        string version = File.ReadAllText(Path.Combine(published.Dir, "VERSION")).Trim();
+        Assert.Equal(version, m.GetProperty("version").GetString());
+        Assert.Equal("linux-x64", m.GetProperty("rid").GetString());
+        Assert.Equal("linux-x64", File.ReadAllText(Path.Combine(published.Dir, "RID")).Trim());
+        string archive = m.GetProperty("archive").GetString()!;
+        Assert.Equal($"workerpool-{version}-linux-x64.tar.gz", archive);
+        string path = Path.Combine(published.Dir, archive); // the archive resolves beside release.json
+        Assert.Equal(new FileInfo(path).Length, m.GetProperty("size").GetInt64());
+        using (var stream = File.OpenRead(path))
+            Assert.Equal(Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(stream)), m.GetProperty("sha256").GetString());
+
+        // As docs/FLEET.md says to check it by hand.
+        var verify = await HostProcess.RunFileAsync("bash", null, TimeSpan.FromMinutes(1), "-c",
+            "cd \"$2\" && openssl dgst -sha256 -verify \"$1\" -signature <(base64 -d release.json.sig) release.json", "verify", published.PublicKey, published.Dir);
+        Assert.True(verify.Code == 0, string.Join("\n", verify.Stdout.Concat(verify.Stderr)));
+        Assert.Contains("Verified OK", verify.Stdout);
+
+        // The archive holds the release tree at its top level (and not itself, nor its manifest).
+        var list = await HostProcess.RunFileAsync("tar", null, TimeSpan.FromMinutes(2), "-tzf", path);
+        Assert.Equal(0, list.Code);
+        Assert.Contains("./workerpool", list.Stdout);
+        Assert.Contains("./VERSION", list.Stdout);
+        Assert.Contains("./deploy/update.sh", list.Stdout);
+        Assert.DoesNotContain(list.Stdout, l => l.EndsWith(".tar.gz", StringComparison.Ordinal) || l.Contains("release.json", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -115,6 +166,9 @@ public sealed class PublishedX64Tests(PublishX64Fixture published) : IClassFixtu
         Assert.Equal(version, device.CurrentVersion);
         Assert.Contains("\"state\":\"healthy\"", device.Health, StringComparison.Ordinal);
         Assert.True(File.Exists(device.UnitDocumentation), device.UnitDocumentation + " (the unit's Documentation=) is missing");
+        // The archive and manifest beside the tree in artifacts/RID/ are not copied into the release.
+        string installed = device.Path("opt", "workerpool", "releases", version);
+        Assert.Empty(Directory.GetFiles(installed, "*.tar.gz").Concat(Directory.GetFiles(installed, "release.json*")));
 
         (code, stderr) = await device.RunAsync("uninstall.sh");
         Assert.True(code == 0, stderr);
