@@ -1,6 +1,7 @@
 using System.CommandLine;
 using WorkerPool.Fleet.Ingest;
 using WorkerPool.Fleet.Operator;
+using WorkerPool.Fleet.Provisioning;
 using WorkerPool.Fleet.Report;
 using WorkerPool.Fleet.Serve;
 using WorkerPool.Fleet.Simulate;
@@ -8,7 +9,7 @@ using WorkerPool.Fleet.Simulate;
 namespace WorkerPool.Fleet;
 
 /// <summary>
-/// <c>workerpool-fleet</c>'s verbs: the operator tools (<c>keygen</c>, <c>config</c>, <c>cmd</c>, <c>snapshot</c>), <c>ingest</c>,
+/// <c>workerpool-fleet</c>'s verbs: the operator tools (<c>keygen</c>, <c>config</c>, <c>cmd</c>, <c>snapshot</c>), provisioning (<c>ca init</c>, <c>provision</c>), <c>ingest</c>,
 /// <c>report</c>, <c>serve</c> and <c>simulate</c>.
 /// </summary>
 internal static class Cli
@@ -18,6 +19,8 @@ internal static class Cli
         Option<string> Database() => new("--database") { Description = "Npgsql connection string, e.g. Host=127.0.0.1;Port=5432;Username=u;Database=fleet", Required = true };
         var root = new RootCommand("WorkerPool fleet side: operator tools, ingest into PostgreSQL, completeness report, simulator");
         foreach (var c in OperatorCommands.Build()) root.Subcommands.Add(c);
+        root.Subcommands.Add(CaInitVerb.Build());
+        root.Subcommands.Add(ProvisionVerb.Build());
         root.Subcommands.Add(IngestCommand.Build(Database()));
         root.Subcommands.Add(ReportCommand.Build(Database()));
         root.Subcommands.Add(ServeCommand.Build(Database()));

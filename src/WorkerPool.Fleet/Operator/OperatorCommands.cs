@@ -51,11 +51,7 @@ internal static class OperatorCommands
     private static int Keygen(DirectoryInfo dir)
     {
         dir.Create();
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        string privatePath = Path.Combine(dir.FullName, "fleet-private.pem");
-        File.WriteAllText(privatePath, key.ExportPkcs8PrivateKeyPem());
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(privatePath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.WriteAllText(Path.Combine(dir.FullName, "fleet-public.pem"), key.ExportSubjectPublicKeyInfoPem());
+        Provisioning.KeyFiles.WritePair(dir.FullName, "fleet");
         Console.WriteLine($"fleet keys in {dir.FullName}: keep fleet-private.pem secret; put fleet-public.pem in security.fleetPublicKey");
         return ExitCodes.Ok;
     }
