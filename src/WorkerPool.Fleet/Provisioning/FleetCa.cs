@@ -33,7 +33,7 @@ internal sealed class FleetCa : IDisposable
     public static FleetCa Create(string name, DateTimeOffset now)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(new X500DistinguishedName("CN=" + name), key, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest(CommonName(name), key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
@@ -59,11 +59,18 @@ internal sealed class FleetCa : IDisposable
                 throw new ArgumentException($"{keyFile} is not the key of {certFile}");
             return new FleetCa(certificate, key);
         }
+        catch (ArgumentException ex) when (ex.ParamName is null)
+        {
+            // Ours: the key is not the certificate's.
+            key.Dispose();
+            certificate.Dispose();
+            throw;
+        }
         catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
             key.Dispose();
             certificate.Dispose();
-            throw ex is ArgumentException a && a.ParamName is null ? a : new ArgumentException($"{keyFile} is not a PEM ECDSA private key: {ex.Message}", ex);
+            throw new ArgumentException($"{keyFile} is not a PEM ECDSA private key: {ex.Message}", ex);
         }
     }
 
@@ -83,7 +90,7 @@ internal sealed class FleetCa : IDisposable
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         try
         {
-            var request = new CertificateRequest(new X500DistinguishedName("CN=" + deviceId), key, HashAlgorithmName.SHA256);
+            var request = new CertificateRequest(CommonName(deviceId), key, HashAlgorithmName.SHA256);
             request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
             request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
             request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ClientAuthOid)], false));
@@ -92,7 +99,7 @@ internal sealed class FleetCa : IDisposable
             var notAfter = now + DeviceLifetime;
             var caEnd = new DateTimeOffset(Certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
             if (notAfter > caEnd) notAfter = caEnd;
-            using var signer = X509Certificate2.CreateFromPem(Certificate.ExportCertificatePem()).CopyWithPrivateKey(Key);
+            using var signer = Certificate.CopyWithPrivateKey(Key);
             byte[] serial = RandomNumberGenerator.GetBytes(16);
             serial[0] &= 0x7F; // a serial number is a positive integer
             var certificate = request.Create(signer, now.AddMinutes(-5), notAfter, serial);
@@ -103,6 +110,14 @@ internal sealed class FleetCa : IDisposable
             key.Dispose();
             throw;
         }
+    }
+
+    // Built, not parsed from "CN=" + name: a comma or quote in a CA name must not change the name's structure.
+    private static X500DistinguishedName CommonName(string name)
+    {
+        var builder = new X500DistinguishedNameBuilder();
+        builder.AddCommonName(name);
+        return builder.Build();
     }
 
     /// <inheritdoc />

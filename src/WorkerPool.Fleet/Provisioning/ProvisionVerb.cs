@@ -11,7 +11,7 @@ internal static class ProvisionVerb
     /// <summary>The verb and its options.</summary>
     public static Command Build()
     {
-        var device = new Option<string[]>("--device") { Description = "Device id (repeat for several)", AllowMultipleArgumentsPerToken = false };
+        var device = new Option<string[]>("--device") { Description = "Device id (repeat for several)" };
         var devices = new Option<string?>("--devices") { Description = "Comma-separated device ids" };
         var template = new Option<FileInfo>("--template") { Description = "Device config template (JSON, comments allowed)", DefaultValueFactory = _ => new FileInfo("device-config/appliance.json") };
         var caDir = new Option<DirectoryInfo>("--ca") { Description = "Folder written by ca init", Required = true };
@@ -42,6 +42,8 @@ internal static class ProvisionVerb
         if (ids.FirstOrDefault(id => !DeviceBundle.IsValidId(id)) is { } bad)
             return Fail($"'{bad}' is not a device id: 1-64 letters, digits, '-' or '_' (and not the placeholder {DeviceBundle.PlaceholderId})");
         if (ids.GroupBy(id => id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice) return Fail($"'{twice.Key}' is named twice");
+        if (!force && ids.FirstOrDefault(id => Directory.Exists(Path.Combine(outDir.FullName, id))) is { } made)
+            return Fail($"{Path.Combine(outDir.FullName, made)} exists: a bundle is never overwritten by accident (--force re-issues it)");
         if (!template.Exists) return Fail($"template {template.FullName} does not exist");
         if (brokerCa is { Exists: false }) return Fail($"--broker-ca {brokerCa.FullName} does not exist");
         foreach (var f in new[] { "fleet-public.pem", "release-public.pem" })
