@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs WorkerPool on a device: the system user, the directory layout, the systemd unit, the device config and
 # a first release; then starts it and waits for it to report healthy. Idempotent: run it again and nothing changes
-# (an existing /etc/workerpool/config.json is never overwritten). A newer release given here goes through update.sh.
+# (an existing /etc/workerpool/config.json is never overwritten, except a placeholder one by a --bundle's). A newer release given here goes through update.sh.
 # Usage: install.sh [--root DIR] [--config FILE | --bundle PATH] [--no-start] [--insecure] [--timeout SECONDS] [RELEASE_DIR]
 #   RELEASE_DIR  a release built by publish.sh (default: the release this script is part of)
 #   --root       install under DIR instead of / (tests): no user, group or udev changes; services left alone unless SYSTEMCTL is set
