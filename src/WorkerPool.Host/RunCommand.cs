@@ -69,6 +69,8 @@ internal static class RunCommand
 
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         Logging.Configure(builder.Logging);
+        // The service's own log tail for get-logs, under the same filters as the console.
+        builder.Logging.AddLogTail();
         builder.Services.AddSystemd();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddSingleton(TimeProvider.System);

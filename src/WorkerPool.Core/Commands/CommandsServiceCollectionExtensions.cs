@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using WorkerPool.Commands.Handlers;
+using WorkerPool.Diagnostics;
 using WorkerPool.Messaging;
 
 namespace WorkerPool.Commands;
@@ -18,6 +19,8 @@ public static class CommandsServiceCollectionExtensions
         services.AddSingleton<ICommandHandler, RestartCameraCommand>();
         services.AddSingleton<ICommandHandler, FlushOutboxCommand>();
         services.AddSingleton<ICommandHandler, ResendCommand>();
+        services.AddLogTailStore();
+        services.AddSingleton<ICommandHandler, GetLogsCommand>();
         services.AddSingleton<CommandService>();
         services.AddSingleton<ITopicHandler>(sp => sp.GetRequiredService<CommandService>());
         return services;
