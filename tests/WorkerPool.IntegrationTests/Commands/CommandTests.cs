@@ -108,6 +108,38 @@ public sealed class CommandTests : IDisposable
         Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
     }
 
+    [Fact]
+    public async Task GetLogs_AnswersTheServicesOwnLogTail_WithItsStartUpLines()
+    {
+        _broker.Start();
+        string config = ConfigFiles.DeriveServiceConfig(_dir, "logs.json", _broker.Port);
+        await using var host = HostProcess.Start("run", "--config", config);
+        await host.WaitForStderrAsync("First frame counted", TimeSpan.FromSeconds(120));
+        await using var operatorClient = new MqttProbe();
+        await operatorClient.ConnectAsync(_broker.Port, "unused/#");
+        const string getLogs = "workerpool/demo-01/cmd/get-logs";
+        var timeout = TimeSpan.FromSeconds(20);
+
+        var reply = await operatorClient.RequestAsync(getLogs, """{"lines": 500}""", timeout);
+        Assert.True(reply.GetProperty("ok").GetBoolean(), reply.ToString());
+        var result = reply.GetProperty("result");
+        string[] lines = [.. result.GetProperty("lines").EnumerateArray().Select(l => l.GetString()!)];
+        Assert.Contains(lines, l => l.Contains(" info: WorkerPool.Mqtt[5000] MQTT connected to", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("First frame counted (camera vtest)", StringComparison.Ordinal));
+        Assert.Equal(0, result.GetProperty("dropped").GetInt32());
+        var since = DateTimeOffset.Parse(result.GetProperty("since").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(since, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow);
+
+        var warnings = await operatorClient.RequestAsync(getLogs, """{"minLevel": "warning"}""", timeout);
+        Assert.DoesNotContain(warnings.GetProperty("result").GetProperty("lines").EnumerateArray(), l => l.GetString()!.Contains(" info: ", StringComparison.Ordinal));
+
+        var tooMany = await operatorClient.RequestAsync(getLogs, """{"lines": 501}""", timeout);
+        Assert.Contains("lines must be 1 to 500", tooMany.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        host.Signal(SigTerm);
+        Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+    }
+
     public void Dispose()
     {
         _broker.Dispose();
