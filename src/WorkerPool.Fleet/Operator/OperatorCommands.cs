@@ -31,7 +31,7 @@ internal static class OperatorCommands
         var version = new Option<long>("--version") { Description = "Config version (must be higher than the applied one)", Required = true };
         var file = new Option<FileInfo>("--file") { Description = "JSON object of the config fields to change (merge patch)", Required = true };
         var config = new Command("config", "Sign and publish a desired config (retained) and print the device's reported answer") { version, file };
-        var name = new Option<string>("--name") { Description = "Command name (ping, get-config, get-stats, restart-camera, flush-outbox, snapshot)", Required = true };
+        var name = new Option<string>("--name") { Description = "Command name (ping, get-config, get-stats, get-logs, restart-camera, flush-outbox, snapshot, resend)", Required = true };
         var args = new Option<string>("--args") { Description = "Command arguments as a JSON object", DefaultValueFactory = _ => "{}" };
         var cmd = new Command("cmd", "Send a command and print the reply") { name, args };
         OperatorTarget Target(ParseResult r) => new(broker.Endpoint(r), r.GetValue(broker.Prefix)!, r.GetValue(device)!, r.GetValue(signingKey),
