@@ -67,7 +67,7 @@ public sealed class PayloadFuzzTests : IDisposable
         const string root = "workerpool/demo-01/";
         long rssBefore = (await StatsAsync(fleet)).GetProperty("system").GetProperty("processRssBytes").GetInt64();
 
-        string[] commands = ["ping", "get-config", "get-stats", "restart-camera", "flush-outbox", "nope", "", "../x"];
+        string[] commands = ["ping", "get-config", "get-stats", "restart-camera", "flush-outbox", "get-logs", "nope", "", "../x"];
         for (int i = 0; i < 1200; i++)
         {
             byte[] payload = Payload(i);
