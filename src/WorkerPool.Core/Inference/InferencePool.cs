@@ -189,12 +189,23 @@ public sealed class InferencePool : IAsyncDisposable
         /// </summary>
         private void Abandon(Worker worker, Frame? frame, string reason)
         {
-            worker.Abort();
-            if (frame is not null)
+            try
             {
-                _metrics.Record(TimeSpan.FromMilliseconds(TimeoutMs), ok: false);
-                frame.WriteOff();
-                Fail(frame);
+                worker.Abort();
+                if (frame is not null)
+                {
+                    _metrics.Record(TimeSpan.FromMilliseconds(TimeoutMs), ok: false);
+                    // Failed first: the result reads the frame (its stamps, its image's size), and once it is written
+                    // off the worker's release frees the image.
+                    Fail(frame);
+                    frame.WriteOff();
+                }
+            }
+            finally
+            {
+                // The aborted inference may return at once: its thread waits for this before it lets go of the frame,
+                // so the frame is never freed (or handed back to the camera) while it is read above.
+                worker.Abandoned.Set();
             }
             Replace(worker, reason);
         }
@@ -229,6 +240,9 @@ public sealed class InferencePool : IAsyncDisposable
             private volatile IDetector? _detector;
 
             public ManualResetEventSlim Ready { get; } = new();
+
+            /// <summary>Set once the supervisor is done with the frame of the job it abandoned.</summary>
+            public ManualResetEventSlim Abandoned { get; } = new();
 
             /// <summary>Set when the thread has exited, or the worker was abandoned.</summary>
             public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -327,9 +341,11 @@ public sealed class InferencePool : IAsyncDisposable
 
                     if (Interlocked.CompareExchange(ref _job, Finished, Running) != Running)
                     {
-                        // The supervisor already failed this frame and replaced us: drop our answer and leave.
+                        // The supervisor failed this frame and replaced us: drop our answer and leave, letting go of the
+                        // frame only once it has finished with it (bounded: if it never does, the frame is leaked, not
+                        // freed under it).
                         result.Return();
-                        frame.Release();
+                        if (Abandoned.Wait(TimeSpan.FromSeconds(30))) frame.Release();
                         return;
                     }
                     Volatile.Write(ref _frame, null);

@@ -8,17 +8,8 @@ using WorkerPool.Fleet.Provisioning;
 
 namespace WorkerPool.Tests.Fleet;
 
-/// <summary>
-/// Runs alone: beside the rest of the suite in parallel, the test host died about one run in four with no managed
-/// exception reported (most likely native, in the certificate issuing and chain building these tests do while
-/// others use OpenSSL); run this way, 0 in 10. Not understood further yet.
-/// </summary>
-[CollectionDefinition(nameof(ProvisioningCollection), DisableParallelization = true)]
-public sealed class ProvisioningCollection;
-
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 /// <summary><c>ca init</c> and <c>provision</c>: the fleet's CA and keys, and the per-device bundles it issues.</summary>
-[Collection(nameof(ProvisioningCollection))]
 public sealed class ProvisioningTests : IDisposable
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;

@@ -150,6 +150,25 @@ public sealed class InferencePoolTests : IDisposable
     }
 
     [Fact]
+    public async Task TimedOutInferenceThatReturnsAsSoonAsItIsAborted_IsFailedWithTheFramesOwnStamps_NeverAFreedImage()
+    {
+        // The abort ends the run at once, so the worker lets go of its frame while the supervisor is still failing it:
+        // the supervisor used to write the frame off first, and the worker's release then freed the image that the
+        // failed result was reading (a segfault in libOpenCvSharpExtern, about one unit-test run in four).
+        for (int round = 0; round < 20; round++)
+        {
+            var factory = new FakeFactory(() => new FakeDetector { HangOnCall = 1, Hang = new ManualResetEventSlim() });
+            var queue = new FrameQueue(8, dropOldest: false, _dropped.Writer);
+            await using var pool = NewPool(queue, factory, timeoutMs: 50);
+            pool.Start(TimeSpan.FromSeconds(10));
+            queue.Enqueue(NewFrame(round));
+            var r = await NextResult(TimeSpan.FromSeconds(20));
+            Assert.True(r is not null, $"round {round}: no result");
+            Assert.Equal((round, FrameOutcome.Failed, 64, 48), ((int)r.Admit, r.Outcome, r.FrameWidth, r.FrameHeight));
+        }
+    }
+
+    [Fact]
     public async Task HandOver_WhileAWorkerHangs_FailsItsFrameSoCountingGoesOn()
     {
         using var never = new ManualResetEventSlim();
