@@ -35,6 +35,12 @@ for trx in "$results"/*.trx; do
   failed=$((failed + f + $(get error) + $(get timeout) + $(get aborted)))
   skipped=$((skipped + total - executed))
 done
+# Name what failed just above the totals, so a CI log's tail says which test it was.
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  grep -o '<UnitTestResult [^>]*outcome="\(Failed\|Error\|Timeout\|Aborted\)"' "$trx" \
+    | sed -n 's/.* testName="\([^"]*\)".*/FAILED: \1/p' || true
+done
 [ "$found" = 1 ] || { echo "test.sh: no test results were written" >&2; status=1; }
 [ "$failed" = 0 ] || status=1
 echo "$passed passed, $failed failed, $skipped skipped"
