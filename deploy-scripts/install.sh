@@ -83,8 +83,8 @@ if on_device; then
   fi
 fi
 
-mkdir -p "$RELEASES" "$ETC" "$DATA"
-chmod 0750 "$DATA" "$ETC"
+mkdir -p "$RELEASES" "$ETC" "$DATA" "$DATA/update"
+chmod 0750 "$DATA" "$ETC" "$DATA/update"
 etc_files=("$ETC/config.json" "$ETC/workerpool.env")
 if [ -n "$bundle" ]; then
   # The service user reads the key (group workerpool, 0640); others cannot even enter $ETC (0750).
@@ -107,7 +107,8 @@ fi
 if [ -n "$unpacked" ]; then rm -rf "$unpacked"; trap - EXIT; fi
 [ -f "$ETC/workerpool.env" ] || install -m 0640 "$src/deploy/systemd/workerpool.env" "$ETC/workerpool.env"
 if on_device; then
-  chown workerpool:workerpool "$DATA"
+  # The service writes update requests there; the root helper (workerpool-update.service) only reads them.
+  chown workerpool:workerpool "$DATA" "$DATA/update"
   chgrp workerpool "$ETC" "${etc_files[@]}"
 fi
 
@@ -139,6 +140,7 @@ if [ "$start" = 0 ]; then say "installed $version (not started: --no-start)"; ex
 marker="$(mktemp "${TMPDIR:-/tmp}/workerpool-install.XXXXXX")"
 trap 'rm -f "$marker"' EXIT
 service_ctl enable "$SERVICE"
+enable_update_helper
 restart_service
 if [ -n "${SYSTEMCTL:-}" ] || on_device; then
   wait_healthy "$version" "$timeout" "$marker" || die "$version did not report healthy within $timeout s (journalctl -u $SERVICE)"

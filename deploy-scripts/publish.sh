@@ -61,10 +61,11 @@ fi
 mkdir -p "$out/models" "$out/deploy/systemd"
 cp "$root/models/yolox_nano.json" "$root/models/yolox_nano.onnx" "$out/models/"
 cp "$root/deploy-scripts/install.sh" "$root/deploy-scripts/update.sh" "$root/deploy-scripts/uninstall.sh" \
-   "$root/deploy-scripts/release-lib.sh" "$root/deploy-scripts/install-deps.sh" "$out/deploy/"
+   "$root/deploy-scripts/release-lib.sh" "$root/deploy-scripts/install-deps.sh" "$root/deploy-scripts/update-agent.sh" "$out/deploy/"
 # The operator card the unit's Documentation= names (/opt/workerpool/current/deploy/README.txt once installed).
 cp "$root/deploy-scripts/README.txt" "$out/deploy/README.txt"
-cp "$root/deploy-scripts/systemd/workerpool.service" "$root/deploy-scripts/systemd/workerpool.env" "$out/deploy/systemd/"
+cp "$root/deploy-scripts/systemd/workerpool.service" "$root/deploy-scripts/systemd/workerpool.env" \
+   "$root/deploy-scripts/systemd/workerpool-update.service" "$root/deploy-scripts/systemd/workerpool-update.path" "$out/deploy/systemd/"
 cp -r "$root/deploy-scripts/jetson" "$out/deploy/"
 cp "$root/device-config/appliance.json" "$out/deploy/config.json"
 echo "$version" >"$out/VERSION"

@@ -169,11 +169,51 @@ preflight() {
   release_check "$version" || die "release $version refuses $ETC/config.json (see above); nothing was changed"
 }
 
-# Installs the unit from release $1 (units may change between releases).
+# Installs the units from release $1 (units may change between releases): the service's, and the root update
+# helper's path and oneshot units where the release has them.
 install_unit() {
-  mkdir -p "$(dirname "$UNIT")"
-  install -m 0644 "$RELEASES/$1/deploy/systemd/$SERVICE.service" "$UNIT.new"
-  mv "$UNIT.new" "$UNIT"
+  local unit dir
+  dir="$(dirname "$UNIT")"
+  mkdir -p "$dir"
+  for unit in "$SERVICE.service" "$SERVICE-update.service" "$SERVICE-update.path"; do
+    [ -f "$RELEASES/$1/deploy/systemd/$unit" ] || continue
+    install -m 0644 "$RELEASES/$1/deploy/systemd/$unit" "$dir/$unit.new"
+    mv "$dir/$unit.new" "$dir/$unit"
+  done
+}
+
+# Enables the root update helper's path unit where the installed release brought it (an update from a release
+# without it lays it down first). Its failure is not the update's: the service runs without it.
+enable_update_helper() {
+  if [ -f "$(dirname "$UNIT")/$SERVICE-update.path" ]; then
+    service_ctl enable --now "$SERVICE-update.path" || say "enabling $SERVICE-update.path failed: remote updates wait until it is"
+  fi
+}
+
+# JSON string of $1: quotes, backslashes and control characters escaped (a reason may quote anything).
+json_string() {
+  local s="$1"
+  s="${s//\\/\\\\}"
+  s="${s//\"/\\\"}"
+  s="$(printf '%s' "$s" | tr '\000-\037' ' ')"
+  printf '"%s"' "$s"
+}
+
+# Records where the software stands for the service to report (docs/TELEMETRY.md, "Software"), when STATE_FILE is
+# set (update-agent.sh sets it; a manual update.sh leaves it unset): state $1, about release $2, reason $3 (may be
+# empty), for rollout $STATE_ROLLOUT. Written to a new file and renamed over the old one: the folder is the service's,
+# so a link planted there is replaced, never followed.
+report_state() {
+  [ -n "${STATE_FILE:-}" ] || return 0
+  local tmp rollout=null reason=null version=null
+  if [ -n "${STATE_ROLLOUT:-}" ]; then rollout="$(json_string "$STATE_ROLLOUT")"; fi
+  if [ -n "$2" ]; then version="$(json_string "$2")"; fi
+  if [ -n "${3:-}" ]; then reason="$(json_string "$3")"; fi
+  tmp="$(mktemp "$(dirname "$STATE_FILE")/.state.XXXXXX")" || { say "cannot write $STATE_FILE"; return 0; }
+  printf '{"state":"%s","version":%s,"running":%s,"rollout":%s,"reason":%s,"time":"%s"}\n' "$1" "$version" \
+    "$(json_string "$(current_version)")" "$rollout" "$reason" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$tmp"
+  chmod 0644 "$tmp"
+  mv -f "$tmp" "$STATE_FILE"
 }
 
 # Waits up to $2 seconds for the health file to say "healthy" for version $1, written after $3 (a marker file)
@@ -250,6 +290,7 @@ version_older() { [ "$1" != "$2" ] && [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V
 # this device, its version against the current one, and its archive's size and sha256. Dies with one line on the
 # first refusal. Sets MANIFEST_VERSION and MANIFEST_ARCHIVE (the archive's path) for unpack_release.
 # Prints nothing and returns 0; when the manifest's version is the current one, MANIFEST_CURRENT=1 (nothing to do).
+# With $3 = head, everything but the archive (it is not downloaded yet); MANIFEST_SIZE is then the size to expect.
 verify_manifest() {
   local manifest="$1" key="$2" sig der status=0 rid want archive sha size actual cur
   # shellcheck disable=SC2034 # read by update.sh
@@ -285,6 +326,9 @@ verify_manifest() {
   fi
 
   MANIFEST_ARCHIVE="$(dirname "$manifest")/$archive"
+  # shellcheck disable=SC2034 # read by update-agent.sh
+  MANIFEST_SIZE="$size"
+  if [ "${3:-}" = head ]; then return 0; fi # update-agent.sh: before downloading the archive
   [ -f "$MANIFEST_ARCHIVE" ] || die "refused: $MANIFEST_ARCHIVE (the archive $manifest names) does not exist; nothing was changed"
   actual="$(stat -c %s "$MANIFEST_ARCHIVE")"
   [ "$actual" = "$size" ] || die "refused: $MANIFEST_ARCHIVE is $actual bytes, $manifest says $size; nothing was changed"

@@ -20,6 +20,10 @@ done
 layout
 if on_device; then [ "$(id -u)" = 0 ] || die "run as root (sudo)"; fi
 
+if [ -f "$(dirname "$UNIT")/$SERVICE-update.path" ]; then
+  service_ctl disable --now "$SERVICE-update.path" || say "stopping $SERVICE-update.path failed; removing it anyway"
+  rm -f "$(dirname "$UNIT")/$SERVICE-update.path" "$(dirname "$UNIT")/$SERVICE-update.service"
+fi
 if [ -f "$UNIT" ]; then
   service_ctl disable --now "$SERVICE" || say "stopping $SERVICE failed; removing it anyway"
   rm -f "$UNIT"

@@ -82,13 +82,17 @@ if [ "$rollback" = 1 ]; then say "rolling back from $previous to $version"; else
 switch_current "$version"
 install_unit "$version"
 service_ctl daemon-reload
+enable_update_helper
 restart_service
+if [ "$rollback" = 0 ]; then report_state installed "$version" ""; fi
 if wait_healthy "$version" "$timeout" "$marker"; then
   if [ "$rollback" = 1 ]; then
     history_rolled_back_to "$version"
+    report_state rolled-back "$previous" "rolled back by the operator from $previous to $version"
     say "rolled back: $version is running and healthy; $previous stays in $RELEASES"
   else
     history_record "$previous" "$version"
+    report_state healthy "$version" ""
     say "$version is healthy; $previous stays in $RELEASES for a manual rollback ($CURRENT/deploy/update.sh --rollback)"
     prune_releases "$previous"
   fi
@@ -106,10 +110,17 @@ install_unit "$previous"
 service_ctl daemon-reload
 restart_service
 if wait_healthy "$previous" "$timeout" "$marker"; then
-  if [ "$rollback" = 1 ]; then say "not rolled back: $previous is running and healthy again"
-  else say "rolled back: $previous is running and healthy again"
+  if [ "$rollback" = 1 ]; then
+    report_state failed "$version" "the rollback to $version did not report healthy within $timeout s; $previous runs again"
+    say "not rolled back: $previous is running and healthy again"
+  else
+    report_state rolled-back "$version" "$version did not report healthy within $timeout s; rolled back to $previous, which is healthy"
+    say "rolled back: $previous is running and healthy again"
   fi
 else
+  if [ "$rollback" = 1 ]; then report_state failed "$version" "the rollback to $version did not report healthy within $timeout s, nor did $previous after switching back"
+  else report_state rolled-back "$version" "$version did not report healthy within $timeout s; rolled back to $previous, which has not reported healthy either"
+  fi
   say "switched back to $previous, but it has not reported healthy either (journalctl -u $SERVICE)"
 fi
 exit 1

@@ -12,6 +12,8 @@ namespace WorkerPool.Contracts;
 [JsonSerializable(typeof(StatusPayload))]
 [JsonSerializable(typeof(HeartbeatPayload))]
 [JsonSerializable(typeof(ReportedConfig))]
+[JsonSerializable(typeof(SoftwareDesired))]
+[JsonSerializable(typeof(SoftwareState))]
 [JsonSerializable(typeof(IReadOnlyList<ConfigError>))]
 public sealed partial class ContractJsonContext : JsonSerializerContext
 {

@@ -59,6 +59,18 @@ public sealed record HeartbeatPayload(
     /// firmware older than the field.
     /// </summary>
     public int HeartbeatSeconds { get; init; }
+
+    /// <summary>The device's group (<c>fleet.group</c>), which rollouts select by; null when none is set.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Group { get; init; }
+
+    /// <summary>The device's tags (<c>fleet.tags</c>), which rollouts select by; empty when none are set. Absent from older firmware.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Tags { get; init; }
+
+    /// <summary>Where the device's software stands, as on the retained <c>software</c> topic. Absent from older firmware.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SoftwareState? Software { get; init; }
 }
 
 /// <summary>The device's wall clock: count windows closed while it is not synchronised carry <c>clockSynced: false</c>.</summary>

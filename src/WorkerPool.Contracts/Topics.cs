@@ -30,6 +30,12 @@ public sealed class Topics(string prefix, string deviceId)
     /// <summary>The device's answer to the latest desired config (QoS 1, retained).</summary>
     public string ConfigReported => $"{Root}/config/reported";
 
+    /// <summary>The release the device should run, published retained by <c>workerpool-fleet rollout</c>; the device subscribes.</summary>
+    public string SoftwareDesired => $"{Root}/software/desired";
+
+    /// <summary>Where the device's software stands (QoS 1, retained).</summary>
+    public string Software => $"{Root}/software";
+
     /// <summary>The filter matching one kind of topic on every device under <paramref name="prefix"/> (the fleet side's subscriptions).</summary>
     public static string AllDevices(string prefix, DeviceTopic kind) => kind switch
     {
@@ -37,6 +43,7 @@ public sealed class Topics(string prefix, string deviceId)
         DeviceTopic.Status => $"{prefix}/+/status",
         DeviceTopic.Heartbeat => $"{prefix}/+/heartbeat",
         DeviceTopic.ConfigReported => $"{prefix}/+/config/reported",
+        DeviceTopic.Software => $"{prefix}/+/software",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -55,6 +62,7 @@ public sealed class Topics(string prefix, string deviceId)
         {
             case 2 when levels[1] == "status": kind = DeviceTopic.Status; return true;
             case 2 when levels[1] == "heartbeat": kind = DeviceTopic.Heartbeat; return true;
+            case 2 when levels[1] == "software": kind = DeviceTopic.Software; return true;
             case 3 when levels[1] == "counts": kind = DeviceTopic.Counts; cameraId = levels[2]; return true;
             case 3 when levels[1] == "config" && levels[2] == "reported": kind = DeviceTopic.ConfigReported; return true;
             default: return false;
@@ -73,4 +81,6 @@ public enum DeviceTopic
     Heartbeat,
     /// <summary><c>config/reported</c>: the answer to a desired config.</summary>
     ConfigReported,
+    /// <summary><c>software</c>: where the device's software stands (retained).</summary>
+    Software,
 }

@@ -3,13 +3,14 @@ using WorkerPool.Fleet.Ingest;
 using WorkerPool.Fleet.Operator;
 using WorkerPool.Fleet.Provisioning;
 using WorkerPool.Fleet.Report;
+using WorkerPool.Fleet.Rollout;
 using WorkerPool.Fleet.Serve;
 using WorkerPool.Fleet.Simulate;
 
 namespace WorkerPool.Fleet;
 
 /// <summary>
-/// <c>workerpool-fleet</c>'s verbs: the operator tools (<c>keygen</c>, <c>config</c>, <c>cmd</c>, <c>snapshot</c>), provisioning (<c>ca init</c>, <c>provision</c>), <c>ingest</c>,
+/// <c>workerpool-fleet</c>'s verbs: the operator tools (<c>keygen</c>, <c>config</c>, <c>cmd</c>, <c>snapshot</c>), provisioning (<c>ca init</c>, <c>provision</c>), <c>rollout</c>, <c>ingest</c>,
 /// <c>report</c>, <c>serve</c> and <c>simulate</c>.
 /// </summary>
 internal static class Cli
@@ -24,6 +25,7 @@ internal static class Cli
         root.Subcommands.Add(IngestCommand.Build(Database()));
         root.Subcommands.Add(ReportCommand.Build(Database()));
         root.Subcommands.Add(ServeCommand.Build(Database()));
+        root.Subcommands.Add(RolloutVerb.Build(Database()));
         root.Subcommands.Add(SimulateCommand.Build());
         return root;
     }

@@ -14,6 +14,7 @@ using WorkerPool.Messaging;
 using WorkerPool.Outbox;
 using WorkerPool.Pipeline;
 using WorkerPool.RemoteConfig;
+using WorkerPool.Software;
 
 namespace WorkerPool.Host;
 
@@ -23,9 +24,14 @@ internal static class RunCommand
     /// <summary>The product version (informational version without the build metadata).</summary>
     public static string Version() => FullVersion().Split('+')[0];
 
-    /// <summary>The informational version with its build metadata (<c>0.1.0+1a2b3c4</c>): names a release directory.</summary>
+    /// <summary>
+    /// The informational version with its build metadata (<c>0.1.0+1a2b3c4</c>): names a release directory.
+    /// <c>WORKERPOOL_TEST_VERSION</c> replaces it, for the deploy tests only: their stand-in releases run this one
+    /// build under several release names (docs/DEVELOPING.md).
+    /// </summary>
     public static string FullVersion() =>
-        typeof(RunCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+        Environment.GetEnvironmentVariable("WORKERPOOL_TEST_VERSION") is { Length: > 0 } test ? test
+            : typeof(RunCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
     /// <summary>
     /// The config <c>run</c> starts with: the file plus the remote changes persisted beside the outbox. When those no
@@ -83,6 +89,7 @@ internal static class RunCommand
             .AddMessaging(config.Mqtt.Enabled)
             .AddRemoteConfig(remote)
             .AddCommands()
+            .AddSoftwareUpdates()
             .AddDeviceControl()
             .AddHealth();
 

@@ -21,6 +21,8 @@ public static class CommandsServiceCollectionExtensions
         services.AddSingleton<ICommandHandler, ResendCommand>();
         services.AddLogTailStore();
         services.AddSingleton<ICommandHandler, GetLogsCommand>();
+        services.AddSingleton<ICommandHandler, RollbackCommand>();
+        services.AddSingleton<ICommandHandler, DecommissionCommand>();
         services.AddSingleton<CommandService>();
         services.AddSingleton<ITopicHandler>(sp => sp.GetRequiredService<CommandService>());
         return services;

@@ -16,4 +16,6 @@ namespace WorkerPool.Config;
 [JsonSerializable(typeof(MqttOptions))]
 [JsonSerializable(typeof(SecurityOptions))]
 [JsonSerializable(typeof(StatusLedOptions))]
+[JsonSerializable(typeof(FleetOptions))]
+[JsonSerializable(typeof(UpdatesOptions))]
 internal sealed partial class ConfigJsonContext : JsonSerializerContext;

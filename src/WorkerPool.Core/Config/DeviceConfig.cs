@@ -41,6 +41,12 @@ public sealed class DeviceConfig
     /// <summary>An optional status LED on a GPIO line.</summary>
     public StatusLedOptions StatusLed { get; set; } = new();
 
+    /// <summary>Where the device belongs in the fleet: the group and tags that rollouts select devices by.</summary>
+    public FleetOptions Fleet { get; set; } = new();
+
+    /// <summary>Remote software updates: whether this device takes the releases a rollout gives it.</summary>
+    public UpdatesOptions Updates { get; set; } = new();
+
     /// <summary>Directory of the config file; relative paths in the config resolve against it. Not serialized.</summary>
     [JsonIgnore]
     public string BaseDirectory { get; set; } = Directory.GetCurrentDirectory();
@@ -48,6 +54,14 @@ public sealed class DeviceConfig
     /// <summary>The data directory: where the outbox lives, and beside it the remote-config state, the health file and the TensorRT engine cache.</summary>
     [JsonIgnore]
     public string DataDirectory => Path.GetDirectoryName(ResolvePath(Outbox.Path)) ?? BaseDirectory;
+
+    /// <summary>
+    /// Where the service and its root helper (<c>workerpool-update.service</c>) meet: the service writes an update
+    /// <c>request</c> here, the helper writes <c>state.json</c>. <c>update</c> in the data directory
+    /// (<c>/var/lib/workerpool/update</c> on a device, which the unit's path watch names).
+    /// </summary>
+    [JsonIgnore]
+    public string UpdateDirectory => Path.Combine(DataDirectory, "update");
 
     /// <summary>Where the health file is written: <c>health.file</c>, or <c>health.json</c> in the data directory.</summary>
     [JsonIgnore]
@@ -72,6 +86,8 @@ public sealed class DeviceConfig
         target.Health = Health;
         target.Thermal = Thermal;
         target.StatusLed = StatusLed;
+        target.Fleet = Fleet;
+        target.Updates = Updates;
         target.BaseDirectory = BaseDirectory;
     }
 }
@@ -409,4 +425,25 @@ public sealed class StatusLedOptions
 
     /// <summary>The LED lights when the line is low.</summary>
     public bool ActiveLow { get; set; }
+}
+
+/// <summary>Where the device belongs in the fleet; reported in every heartbeat, so a rollout can select by it.</summary>
+public sealed class FleetOptions
+{
+    /// <summary>The device's group (a site, a customer, a hardware batch): 1-64 letters, digits, '.', '-' or '_'; none by default.</summary>
+    public string? Group { get; set; }
+
+    /// <summary>Tags for rollout selectors (<c>canary</c>, <c>jetson</c>): at most 16, each like a group name.</summary>
+    public List<string> Tags { get; set; } = [];
+}
+
+/// <summary>Remote software updates (docs/FLEET.md, "Rolling out a release").</summary>
+public sealed class UpdatesOptions
+{
+    /// <summary>
+    /// Take the releases a rollout gives this device (<c>software/desired</c>, signed): the service hands them to
+    /// the root helper <c>workerpool-update.service</c>, which downloads, verifies and installs them with update.sh.
+    /// Off by default; <c>device-config/appliance.json</c> turns it on.
+    /// </summary>
+    public bool Enabled { get; set; }
 }

@@ -64,6 +64,15 @@ public sealed class HeartbeatDraft(DateTimeOffset time)
     /// <summary>Seconds between heartbeats.</summary>
     public int? HeartbeatSeconds { get; set; }
 
+    /// <summary>The device's group, for rollout selectors.</summary>
+    public string? Group { get; set; }
+
+    /// <summary>The device's tags, for rollout selectors.</summary>
+    public IReadOnlyList<string>? Tags { get; set; }
+
+    /// <summary>Where the device's software stands.</summary>
+    public SoftwareState? Software { get; set; }
+
     /// <summary>The heartbeat. Throws <see cref="InvalidOperationException"/> naming the parts no section wrote.</summary>
     public HeartbeatPayload ToPayload()
     {
@@ -81,7 +90,7 @@ public sealed class HeartbeatDraft(DateTimeOffset time)
         return new HeartbeatPayload(DeviceId!, Time, Version!, ConfigVersion!, BootTime!.Value, UptimeSeconds!.Value, System!, Cameras!, Workers!,
             PoolQueueDepth!.Value, Outbox!, LastPublishAt, Health!, Thermal!, Clock!, Security!)
         {
-            TimeZone = TimeZone, HeartbeatSeconds = HeartbeatSeconds!.Value,
+            TimeZone = TimeZone, HeartbeatSeconds = HeartbeatSeconds!.Value, Group = Group, Tags = Tags, Software = Software,
         };
     }
 }

@@ -20,4 +20,7 @@ public static class LogCategories
 
     /// <summary>Remote configuration.</summary>
     public const string RemoteConfig = "WorkerPool.RemoteConfig";
+
+    /// <summary>Remote software updates: desired releases, the update helper's progress.</summary>
+    public const string Software = "WorkerPool.Software";
 }

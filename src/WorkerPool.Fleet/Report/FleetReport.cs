@@ -5,7 +5,17 @@ using WorkerPool.Fleet.Storage;
 namespace WorkerPool.Fleet.Report;
 
 /// <summary>What <c>report</c> prints last: the fleet's completeness, per device and camera.</summary>
-internal sealed record FleetReport(int Devices, int Online, long Records, long DuplicatesDropped, IReadOnlyList<CameraReport> Cameras);
+internal sealed record FleetReport(int Devices, int Online, long Records, long DuplicatesDropped, IReadOnlyList<CameraReport> Cameras)
+{
+    /// <summary>The latest rollouts (at most 20, newest first), each with where every device stands.</summary>
+    public IReadOnlyList<RolloutReport> Rollouts { get; init; } = [];
+}
+
+/// <summary>One rollout: which release, whether it runs, halted or completed, and each device's state in its wave (0: the canary).</summary>
+internal sealed record RolloutReport(string Id, string Version, string State, string? Reason, DateTime StartedAt, IReadOnlyList<RolloutDeviceReport> Devices);
+
+/// <summary>Where one device stands in a rollout.</summary>
+internal sealed record RolloutDeviceReport(string Device, int Wave, string State, string? Reason);
 
 /// <summary>One camera's records: how many, the seq range, and every gap in it.</summary>
 internal sealed record CameraReport(string Device, string Camera, long Records, long FirstSeq, long LastSeq, long ContiguousTo, IReadOnlyList<GapReport> Gaps);
@@ -41,6 +51,13 @@ internal static class FleetReportQuery
         SELECT g.device_id, g.camera_id, g.from_seq, g.to_seq,
                fleet_gap_explained(g.device_id, g.camera_id, g.from_seq, g.to_seq)
         FROM ledger_gaps g ORDER BY g.device_id, g.camera_id, g.from_seq
+        """;
+
+    private const string RolloutsSql = """
+        SELECT r.rollout_id, r.version, r.state, r.reason, r.started_at, d.device_id, d.wave, d.state, d.reason
+        FROM (SELECT * FROM rollouts ORDER BY started_at DESC, rollout_id LIMIT 20) r
+        JOIN rollout_devices d USING (rollout_id)
+        ORDER BY r.started_at DESC, r.rollout_id, d.wave, d.device_id
         """;
 
     /// <summary>
@@ -81,7 +98,27 @@ internal static class FleetReportQuery
                 cameras.Add(new CameraReport(key.Item1, key.Item2, row.GetInt64(2), row.IsDBNull(3) ? 0 : row.GetInt64(3), row.GetInt64(4), row.GetInt64(5),
                     gaps.GetValueOrDefault(key) ?? []));
             }
+        var rollouts = await ReadRolloutsAsync(connection, tx, token).ConfigureAwait(false);
         await tx.CommitAsync(token).ConfigureAwait(false);
-        return new FleetReport(devices, online, records, duplicates, cameras);
+        return new FleetReport(devices, online, records, duplicates, cameras) { Rollouts = rollouts };
+    }
+
+    /// <summary>The latest 20 rollouts, newest first, with every device's state: for <c>report</c> and the dashboard.</summary>
+    public static async Task<IReadOnlyList<RolloutReport>> ReadRolloutsAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, CancellationToken token)
+    {
+        var rollouts = new List<RolloutReport>();
+        var devices = new List<RolloutDeviceReport>();
+        await using var read = new NpgsqlCommand(RolloutsSql, connection, tx);
+        await using var row = await read.ExecuteReaderAsync(token).ConfigureAwait(false);
+        while (await row.ReadAsync(token).ConfigureAwait(false))
+        {
+            if (rollouts.Count == 0 || rollouts[^1].Id != row.GetString(0))
+            {
+                devices = [];
+                rollouts.Add(new RolloutReport(row.GetString(0), row.GetString(1), row.GetString(2), row.IsDBNull(3) ? null : row.GetString(3), row.GetDateTime(4), devices));
+            }
+            devices.Add(new RolloutDeviceReport(row.GetString(5), row.GetInt32(6), row.GetString(7), row.IsDBNull(8) ? null : row.GetString(8)));
+        }
+        return rollouts;
     }
 }

@@ -22,6 +22,11 @@ internal static class ReportCommand
                 string gaps = c.Gaps.Count == 0 ? "no gaps" : string.Join(", ", c.Gaps.Select(g => $"{g.From}..{g.To} {(g.Explained ? "explained" : "UNEXPLAINED")}"));
                 Console.WriteLine($"{c.Device} {c.Camera}: {c.Records} records, seq {c.FirstSeq}..{c.LastSeq}, contiguous to {c.ContiguousTo}, {gaps}");
             }
+            foreach (var rollout in report.Rollouts)
+            {
+                var states = rollout.Devices.GroupBy(d => d.State).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}");
+                Console.WriteLine($"rollout {rollout.Id} ({rollout.Version}): {rollout.State}{(rollout.Reason is { } why ? " (" + why + ")" : "")}; {string.Join(", ", states)}");
+            }
             Console.WriteLine(JsonSerializer.Serialize(report, FleetJsonContext.Default.FleetReport));
             return ExitCodes.Ok;
         });

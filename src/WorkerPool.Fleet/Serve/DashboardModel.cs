@@ -34,6 +34,7 @@ internal sealed record Alert(string Kind, string Device, string? Camera, string 
 [JsonSerializable(typeof(IReadOnlyList<DeviceCompleteness>))]
 [JsonSerializable(typeof(IReadOnlyList<Series>))]
 [JsonSerializable(typeof(IReadOnlyList<Alert>))]
+[JsonSerializable(typeof(IReadOnlyList<Report.RolloutReport>))]
 [JsonSerializable(typeof(AlertNotice))]
 internal sealed partial class DashboardJsonContext : JsonSerializerContext;
 

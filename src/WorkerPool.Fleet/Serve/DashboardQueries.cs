@@ -62,6 +62,13 @@ internal sealed class DashboardQueries(FleetStore store)
         return rows;
     }
 
+    /// <summary>The latest rollouts and where each device stands in them.</summary>
+    public async Task<IReadOnlyList<Report.RolloutReport>> RolloutsAsync(CancellationToken token)
+    {
+        await using var connection = await store.Db.OpenConnectionAsync(token).ConfigureAwait(false);
+        return await Report.FleetReportQuery.ReadRolloutsAsync(connection, null, token).ConfigureAwait(false);
+    }
+
     /// <summary>Completeness per device.</summary>
     public async Task<IReadOnlyList<DeviceCompleteness>> CompletenessAsync(CancellationToken token)
     {

@@ -17,7 +17,12 @@ namespace WorkerPool.Fleet.Serve;
 /// <param name="Token">The access token; null only with <c>--no-auth</c> on a loopback address.</param>
 /// <param name="Certificate">PEM certificate and key for HTTPS, or null for plain HTTP.</param>
 /// <param name="Webhook">Where alert notices are posted, or null.</param>
-internal sealed record ServeOptions(IPEndPoint Listen, string? Token, (FileInfo Cert, FileInfo Key)? Certificate, Uri? Webhook, AlertThresholds Thresholds);
+/// <param name="Thresholds">When devices are flagged.</param>
+internal sealed record ServeOptions(IPEndPoint Listen, string? Token, (FileInfo Cert, FileInfo Key)? Certificate, Uri? Webhook, AlertThresholds Thresholds)
+{
+    /// <summary>A folder served under <c>/releases/</c> without the token, for devices to download release archives from; null for none.</summary>
+    public DirectoryInfo? Releases { get; init; }
+}
 
 /// <summary>
 /// The fleet dashboard: ASP.NET Core minimal API under <c>/api/</c>, the page at <c>/</c> (bundled at build time, no
@@ -43,6 +48,19 @@ internal static class DashboardServer
         var queries = new DashboardQueries(store);
         var registry = Metrics.NewCustomRegistry();
         _ = new FleetMetrics(registry, store, queries);
+        if (options.Releases is { } releases)
+        {
+            // Before the token: devices do not hold the dashboard's token, and what they download is signed (they
+            // install an archive only when its manifest verifies with the release key). Range requests are answered,
+            // so an interrupted download resumes.
+            app.UseStaticFiles(new StaticFileOptions
+            {
+                RequestPath = "/releases",
+                FileProvider = new PhysicalFileProvider(releases.FullName),
+                ServeUnknownFileTypes = true,
+                DefaultContentType = "application/octet-stream",
+            });
+        }
         if (options.Token is { } token)
         {
             var auth = new TokenAuth(token, secureCookie: options.Certificate is not null);
@@ -57,6 +75,7 @@ internal static class DashboardServer
         api.MapGet("/devices", (CancellationToken t) => queries.DevicesAsync(t));
         api.MapGet("/completeness", (CancellationToken t) => queries.CompletenessAsync(t));
         api.MapGet("/alerts", (CancellationToken t) => Alerts(t));
+        api.MapGet("/rollouts", (CancellationToken t) => queries.RolloutsAsync(t));
         api.MapGet("/counts", (string? bucket, int? hours, CancellationToken t) => SeriesAsync(queries.CountsAsync, bucket, hours, t));
         api.MapGet("/occupancy", (string? bucket, int? hours, CancellationToken t) => SeriesAsync(queries.OccupancyAsync, bucket, hours, t));
         app.MapMetrics("/metrics", registry);

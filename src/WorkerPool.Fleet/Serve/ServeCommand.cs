@@ -16,10 +16,11 @@ internal static class ServeCommand
         var cert = new Option<FileInfo?>("--cert") { Description = "PEM certificate for HTTPS" };
         var certKey = new Option<FileInfo?>("--cert-key") { Description = "PEM key of the HTTPS certificate" };
         var webhook = new Option<string?>("--webhook") { Description = "URL that gets a POST for each alert that starts or ends" };
+        var releases = new Option<DirectoryInfo?>("--releases") { Description = "Folder served under /releases/ (no token: archives are signed) for rollouts to download from, e.g. artifacts/" };
         var stale = new Option<int>("--stale-seconds") { Description = "Heartbeat age from which an online device is flagged", DefaultValueFactory = _ => 180 };
         var command = new Command("serve", "Serve the fleet dashboard (/), its JSON API (/api/) and Prometheus metrics (/metrics)")
         {
-            database, listen, tokenFile, noAuth, cert, certKey, webhook, stale,
+            database, listen, tokenFile, noAuth, cert, certKey, webhook, stale, releases,
         };
         command.SetAction(async (r, token) =>
         {
@@ -38,7 +39,11 @@ internal static class ServeCommand
             Uri? hook = null;
             if (r.GetValue(webhook) is { } w && !(Uri.TryCreate(w, UriKind.Absolute, out hook) && hook.Scheme is "http" or "https"))
                 return await Fail($"--webhook must be an http or https URL, not {w}").ConfigureAwait(false);
-            var options = new ServeOptions(endpoint, secret, certificate, hook, AlertThresholds.Default with { StaleHeartbeat = TimeSpan.FromSeconds(r.GetValue(stale)) });
+            if (r.GetValue(releases) is { Exists: false } missing) return await Fail($"--releases {missing.FullName} does not exist").ConfigureAwait(false);
+            var options = new ServeOptions(endpoint, secret, certificate, hook, AlertThresholds.Default with { StaleHeartbeat = TimeSpan.FromSeconds(r.GetValue(stale)) })
+            {
+                Releases = r.GetValue(releases),
+            };
             using var loggers = FleetLogging.Create();
             await using var store = await FleetStore.OpenAsync(r.GetValue(database)!, loggers.CreateLogger("WorkerPool.Fleet.Serve"), token).ConfigureAwait(false);
             await using var app = DashboardServer.Build(options, store);

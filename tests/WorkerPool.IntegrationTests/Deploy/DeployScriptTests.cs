@@ -27,7 +27,11 @@ public sealed class DeployScriptTests : IAsyncDisposable
         Assert.True(File.Exists(_device.Path("etc", "workerpool", "workerpool.env")));
         Assert.True(File.Exists(_device.Path("etc", "systemd", "system", "workerpool.service")));
         Assert.True(Directory.Exists(_device.Path("var", "lib", "workerpool")));
-        Assert.Equal(["daemon-reload", "enable workerpool", "reset-failed workerpool", "restart workerpool --no-block"], _device.SystemctlCalls);
+        Assert.Equal(["daemon-reload", "enable workerpool", "enable --now workerpool-update.path", "reset-failed workerpool", "restart workerpool --no-block"], _device.SystemctlCalls);
+        // The root update helper's units beside the service's: the path unit waits for the service's requests.
+        Assert.True(File.Exists(_device.Path("etc", "systemd", "system", "workerpool-update.path")));
+        Assert.True(File.Exists(_device.Path("etc", "systemd", "system", "workerpool-update.service")));
+        Assert.True(Directory.Exists(_device.Path("var", "lib", "workerpool", "update")));
         Assert.Contains("\"version\":\"1.0.0+aaa\"", _device.Health, StringComparison.Ordinal);
         Assert.True(File.Exists(_device.UnitDocumentation), _device.UnitDocumentation + " (the unit's Documentation=) is missing");
 

@@ -84,7 +84,7 @@ public sealed class FakeDevice : IAsyncDisposable
         return dir;
     }
 
-    /// <summary>A stand-in release: <paramref name="behaviour"/> is <c>healthy</c>, <c>unsigned</c> (healthy, with a config that takes unsigned changes), <c>crash</c>, <c>refuse-config</c>, or <c>needs-env</c> (healthy only with workerpool.env's native-library variable, as on a Jetson).</summary>
+    /// <summary>A stand-in release: <paramref name="behaviour"/> is <c>real</c> (the checkout's build of the service, reporting this version), <c>healthy</c>, <c>unsigned</c> (healthy, with a config that takes unsigned changes), <c>crash</c>, <c>refuse-config</c>, or <c>needs-env</c> (healthy only with workerpool.env's native-library variable, as on a Jetson).</summary>
     public string FakeRelease(string version, string behaviour)
     {
         string dir = _dir.File("release-" + version);
@@ -92,9 +92,9 @@ public sealed class FakeDevice : IAsyncDisposable
         File.WriteAllText(System.IO.Path.Combine(dir, "VERSION"), version + "\n");
         File.WriteAllText(System.IO.Path.Combine(dir, "RID"), "linux-x64\n"); // as publish.sh records it
         Write(System.IO.Path.Combine(dir, "workerpool"), StandIn(version, behaviour));
-        foreach (var script in new[] { "install.sh", "update.sh", "uninstall.sh", "release-lib.sh" })
+        foreach (var script in new[] { "install.sh", "update.sh", "uninstall.sh", "release-lib.sh", "update-agent.sh" })
             File.Copy(Repo.Path("deploy-scripts", script), System.IO.Path.Combine(dir, "deploy", script), overwrite: true);
-        foreach (var file in new[] { "workerpool.service", "workerpool.env" })
+        foreach (var file in new[] { "workerpool.service", "workerpool.env", "workerpool-update.service", "workerpool-update.path" })
             File.Copy(Repo.Path("deploy-scripts", "systemd", file), System.IO.Path.Combine(dir, "deploy", "systemd", file), overwrite: true);
         // As publish.sh ships it: the operator card the unit's Documentation= names.
         File.Copy(Repo.Path("deploy-scripts", "README.txt"), System.IO.Path.Combine(dir, "deploy", "README.txt"), overwrite: true);
@@ -149,7 +149,12 @@ public sealed class FakeDevice : IAsyncDisposable
     public void BreakInstalledRelease(string version) =>
         Write(Path("opt", "workerpool", "releases", version, "workerpool"), StandIn(version, "crash"));
 
-    private static string StandIn(string version, string behaviour) => $$"""
+    private static string StandIn(string version, string behaviour) => behaviour == "real" ? $$"""
+            #!/usr/bin/env bash
+            # Stand-in release {{version}} (real): the checkout's own build of the service, reporting {{version}}.
+            export WORKERPOOL_TEST_VERSION='{{version}}'
+            exec '{{Repo.HostScript}}' "$@"
+            """ : $$"""
             #!/usr/bin/env bash
             # Stand-in release {{version}} ({{behaviour}}) for the deploy tests.
             # Like the real one, it writes its health file where the config's health.file says (absolute here).
@@ -173,6 +178,45 @@ public sealed class FakeDevice : IAsyncDisposable
                 done ;;
             esac
             """;
+
+    /// <summary>
+    /// Plays systemd's part for <c>workerpool-update.path</c>: while the service's update request exists, runs the
+    /// current release's <c>deploy/update-agent.sh</c> (as root would), until disposed or 10 minutes passed.
+    /// </summary>
+    public void StartUpdateHelper(int timeoutSeconds = 60)
+    {
+        var stop = _helperStop.Token;
+        _helper = Task.Run(async () =>
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
+            string request = Path("var", "lib", "workerpool", "update", "request");
+            while (!stop.IsCancellationRequested && DateTime.UtcNow < deadline)
+            {
+                if (File.Exists(request))
+                {
+                    var (code, stderr) = await RunFileAsync(System.IO.Path.Combine(Current, "deploy", "update-agent.sh"), ["--timeout", timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                    lock (_helperLog) _helperLog.Add($"update-agent.sh exited {code}\n{stderr}");
+                }
+                try { await Task.Delay(200, stop); } catch (OperationCanceledException) { break; }
+            }
+        });
+    }
+
+    private readonly CancellationTokenSource _helperStop = new();
+    private readonly List<string> _helperLog = [];
+    private Task _helper = Task.CompletedTask;
+
+    /// <summary>What the update helper's runs wrote, for a failure message.</summary>
+    public string HelperLog { get { lock (_helperLog) return string.Join("\n", _helperLog); } }
+
+    /// <summary>Whether the update helper ever ran here.</summary>
+    public bool HelperRan { get { lock (_helperLog) return _helperLog.Count > 0; } }
+
+    /// <summary>The state file the update helper and the service share, or null.</summary>
+    public string? SoftwareState => File.Exists(Path("var", "lib", "workerpool", "update", "state.json")) ? File.ReadAllText(Path("var", "lib", "workerpool", "update", "state.json")) : null;
+
+    /// <summary>The service's own output (the fake systemctl appends it to service.log).</summary>
+    public string ServiceLog => File.Exists(Path("service.log")) ? File.ReadAllText(Path("service.log")) : "";
 
     /// <summary>Runs a deploy script (from the repository) against this root with the fake systemctl; bounded.</summary>
     public Task<(int Code, string Stderr)> RunAsync(string script, params string[] args) =>
@@ -198,6 +242,10 @@ public sealed class FakeDevice : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _helperStop.CancelAsync();
+        try { await _helper.WaitAsync(TimeSpan.FromMinutes(4)); }
+        catch (TimeoutException) { } // an agent run is bounded by its own timeouts; the service is stopped below regardless
+        _helperStop.Dispose();
         await HostProcess.RunFileAsync(Systemctl, null, TimeSpan.FromSeconds(30), "stop", "workerpool");
         _dir.Dispose();
     }

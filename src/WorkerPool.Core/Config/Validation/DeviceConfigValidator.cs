@@ -69,6 +69,7 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
         ValidateOutbox(config.Outbox, Add);
         ValidateMqtt(config.Mqtt, config.DeviceId ?? "", Add);
         ValidateAppliance(config, Add);
+        ValidateFleet(config.Fleet, Add);
         ValidateWritablePaths(config, Add);
         if (config.Security?.FleetPublicKey is { Length: > 0 } pem)
         {
@@ -362,6 +363,22 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
             if (led.Line is < 0 or > 1023) add("statusLed.line", "must be set (0-1023) when the LED is enabled");
         }
     }
+
+    private static void ValidateFleet(FleetOptions? fleet, Action<string, string> add)
+    {
+        if (fleet is null) return;
+        if (fleet.Group is not null && !FleetNamePattern().IsMatch(fleet.Group))
+            add("fleet.group", "must be 1-64 letters, digits, '.', '-' or '_'");
+        if (fleet.Tags is null) { add("fleet.tags", "must be a list (leave it out for none)"); return; }
+        if (fleet.Tags.Count > 16) add("fleet.tags", $"has {fleet.Tags.Count} tags, at most 16 are allowed");
+        for (int i = 0; i < fleet.Tags.Count; i++)
+            if (!FleetNamePattern().IsMatch(fleet.Tags[i] ?? "")) add($"fleet.tags[{i}]", "must be 1-64 letters, digits, '.', '-' or '_'");
+        foreach (var dup in fleet.Tags.Where(t => t is not null).GroupBy(t => t, StringComparer.Ordinal).Where(g => g.Count() > 1))
+            add("fleet.tags", $"lists {dup.Key} more than once");
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex FleetNamePattern();
 
     /// <summary>What the service writes (the outbox and, beside it by default, its state) must be where the unit lets it write.</summary>
     private static void ValidateWritablePaths(DeviceConfig config, Action<string, string> add)

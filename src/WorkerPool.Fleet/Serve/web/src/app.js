@@ -59,6 +59,24 @@ function renderDevices(devices, completeness) {
   }
 }
 
+function renderRollouts(rollouts) {
+  const body = document.querySelector('#rollouts tbody');
+  body.replaceChildren();
+  for (const r of rollouts) {
+    const row = document.createElement('tr');
+    row.dataset.rollout = r.id;
+    row.dataset.state = r.state;
+    cell(row, r.id);
+    cell(row, r.version);
+    cell(row, badge(r.reason ? `${r.state}: ${r.reason}` : r.state, r.state === 'halted' ? 'offline' : r.state === 'completed' ? 'online' : 'warn'));
+    const counts = new Map();
+    for (const d of r.devices) counts.set(d.state, (counts.get(d.state) ?? 0) + 1);
+    cell(row, [...counts].map(([state, n]) => `${n} ${state}`).join(', '));
+    row.title = r.devices.map(d => `${d.device} (wave ${d.wave}): ${d.state}${d.reason ? ' – ' + d.reason : ''}`).join('\n');
+    body.appendChild(row);
+  }
+}
+
 function renderSummary(devices, alerts) {
   const online = devices.filter(d => d.status === 'online').length;
   const summary = document.getElementById('summary');
@@ -110,13 +128,14 @@ function renderSeries(id, series, label) {
 async function refresh() {
   const bucket = document.getElementById('bucket').value;
   try {
-    const [devices, completeness, alerts, counts, occupancy] = await Promise.all([
+    const [devices, completeness, alerts, counts, occupancy, rollouts] = await Promise.all([
       get('api/devices'), get('api/completeness'), get('api/alerts'),
-      get(`api/counts?bucket=${bucket}`), get(`api/occupancy?bucket=${bucket}`),
+      get(`api/counts?bucket=${bucket}`), get(`api/occupancy?bucket=${bucket}`), get('api/rollouts'),
     ]);
     renderSummary(devices, alerts);
     renderAlerts(alerts);
     renderDevices(devices, completeness);
+    renderRollouts(rollouts);
     renderSeries('counts', counts, 'people (in + out)');
     renderSeries('occupancy', occupancy, 'people in zone (mean)');
     document.body.dataset.loaded = 'true';

@@ -1,0 +1,69 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace WorkerPool.Contracts;
+
+/// <summary>
+/// The release a device should run, published retained on <c>software/desired</c> by <c>workerpool-fleet rollout</c>,
+/// one per device. The device checks the fleet signature, hands it to its root helper, which downloads
+/// <see cref="Url"/> and installs it only when <see cref="Manifest"/> verifies with the release key.
+/// </summary>
+/// <param name="Rollout">The rollout this belongs to: the device reports its progress under this id, and tries one rollout at most once.</param>
+/// <param name="Version">The release version (the manifest's <c>version</c>).</param>
+/// <param name="Url">Where the release archive is: http(s), served with range requests so a download resumes.</param>
+/// <param name="Manifest">base64 of the exact bytes of the release's <c>release.json</c>.</param>
+/// <param name="ManifestSignature">The content of <c>release.json.sig</c>: base64 of a DER ECDSA P-256/SHA-256 signature by the release key.</param>
+/// <param name="IssuedAt">When the rollout published it.</param>
+/// <param name="Signature">The fleet key's signature over <see cref="SoftwareSignature.Bytes"/>; required by devices with a fleet key.</param>
+public sealed record SoftwareDesired(
+    string Rollout,
+    string Version,
+    string Url,
+    string Manifest,
+    string ManifestSignature,
+    DateTimeOffset IssuedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Signature);
+
+/// <summary>
+/// Where a device's software stands, retained on <c>software</c>: the progress of the latest rollout it was given
+/// (<c>downloading</c>, <c>installed</c>, <c>healthy</c>) or how it ended otherwise (<c>rolled-back</c>,
+/// <c>refused</c>, <c>failed</c>, each with its <see cref="Reason"/>); <c>idle</c> when it was never given one.
+/// </summary>
+/// <param name="State">See the type.</param>
+/// <param name="Version">The release the state is about (the desired one); null when idle.</param>
+/// <param name="Running">The release the device runs now.</param>
+/// <param name="Rollout">The rollout id; null when idle or after an operator's rollback.</param>
+/// <param name="Reason">Why it was rolled back, refused or failed; null otherwise.</param>
+/// <param name="Time">When the state was reached, by the device's clock.</param>
+public sealed record SoftwareState(
+    string State,
+    string? Version,
+    string Running,
+    string? Rollout,
+    string? Reason,
+    DateTimeOffset? Time)
+{
+    /// <summary>The states after which a rollout is over for the device.</summary>
+    public static bool IsFinal(string state) => state is "healthy" or "rolled-back" or "refused" or "failed";
+
+    /// <summary>The states in which a rollout failed on the device.</summary>
+    public static bool IsFailure(string state) => state is "rolled-back" or "refused" or "failed";
+}
+
+/// <summary>The bytes a desired software state's signature covers.</summary>
+public static class SoftwareSignature
+{
+    /// <summary>
+    /// <c>"workerpool-software-v1\n{deviceId}\n"</c> + canonical JSON of the desired state without its
+    /// <c>signature</c>: the device id is signed, so one device's desired release cannot be replayed to another.
+    /// </summary>
+    public static byte[] Bytes(string deviceId, JsonObject desired)
+    {
+        var unsigned = (JsonObject)desired.DeepClone();
+        unsigned.Remove("signature");
+        using var doc = JsonDocument.Parse(unsigned.ToJsonString());
+        return [.. Encoding.UTF8.GetBytes($"workerpool-software-v1\n{deviceId}\n"), .. CanonicalJson.Bytes(doc.RootElement)];
+    }
+}
