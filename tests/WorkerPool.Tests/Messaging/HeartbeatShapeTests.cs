@@ -13,6 +13,7 @@ using WorkerPool.Diagnostics;
 using WorkerPool.Health;
 using WorkerPool.Inference;
 using WorkerPool.Messaging;
+using WorkerPool.Software;
 using WorkerPool.Outbox;
 using WorkerPool.Pipeline;
 using WorkerPool.RemoteConfig;
@@ -45,7 +46,8 @@ public sealed partial class HeartbeatShapeTests : IAsyncDisposable
         "thermal":{"celsius":51.5,"zone":"thermal_zone0 cpu-thermal","throttleCelsius":80,"level":0,"samplingPercent":100},
         "clock":{"synchronized":false},
         "security":{"verified":true},
-        "timeZone":"Europe/Berlin","heartbeatSeconds":30}
+        "timeZone":"Europe/Berlin","heartbeatSeconds":30,"group":"north","tags":["stores","jetson"],
+        "software":{"state":"idle","version":null,"running":"1.2.3+test","rollout":null,"reason":null,"time":null}}
         """.ReplaceLineEndings("");
 
     private readonly OutboxTestFiles _files = new();
@@ -59,6 +61,7 @@ public sealed partial class HeartbeatShapeTests : IAsyncDisposable
         var config = new DeviceConfig { DeviceId = "dev-1", Security = new SecurityOptions { FleetPublicKey = "-----BEGIN PUBLIC KEY-----" } };
         config.Outbox.Path = _files.DbPath;
         config.Thermal.ThrottleCelsius = 80;
+        config.Fleet = new FleetOptions { Group = "north", Tags = ["stores", "jetson"] };
         string thermal = Path.Combine(_files.Dir, "thermal"), proc = Path.Combine(_files.Dir, "proc");
         FakeThermalZones.Write(thermal, "thermal_zone0", "cpu-thermal", 51.5);
         Directory.CreateDirectory(proc);
@@ -73,6 +76,7 @@ public sealed partial class HeartbeatShapeTests : IAsyncDisposable
             .AddMessaging(enabled: false)
             .AddRemoteConfig(new DesiredConfigProcessor(config, Path.Combine(_files.Dir, "remote-config.json"), config.Mqtt.MaxPayloadBytes))
             .AddCommands()
+            .AddSoftwareUpdates()
             .AddDeviceControl()
             .AddHealth();
         // What the machine would say: a pipeline in a known state, a fake /proc and /sys, a fixed config version.
@@ -128,7 +132,8 @@ public sealed partial class HeartbeatShapeTests : IAsyncDisposable
         Assert.True(system.GetProperty("processRssBytes").GetInt64() > 0);
         Assert.Equal(JsonValueKind.Number, system.GetProperty("diskFreeBytes").ValueKind);
         long bytes = _services.GetRequiredService<CountOutbox>().Stats().Bytes;
-        string normalized = HostFigures().Replace(json, m => $"\"{m.Groups[1].Value}\":{Placeholder(m.Groups[1].Value)}");
+        // The same JSON either way: System.Text.Json's default encoder writes '+' as \u002B, a JsonNode's does not.
+        string normalized = HostFigures().Replace(json, m => $"\"{m.Groups[1].Value}\":{Placeholder(m.Groups[1].Value)}").Replace("\\u002B", "+", StringComparison.Ordinal);
         Assert.Equal(Expected.Replace("BYTES", bytes.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal), normalized);
     }
 
