@@ -11,6 +11,8 @@ public sealed class TelemetryDocTests
     [InlineData("heartbeat.schema.json")]
     [InlineData("status.schema.json")]
     [InlineData("config-reported.schema.json")]
+    [InlineData("software.schema.json")]
+    [InlineData("software-desired.schema.json")]
     public void EveryFieldOfTheSchema_IsNamedInTelemetryMd(string schemaFile)
     {
         string doc = File.ReadAllText(Repo.Path("docs", "TELEMETRY.md"));
