@@ -83,13 +83,20 @@ case "$action" in
     # Another release's partial download is dropped; this one's is resumed (the server answers range requests).
     find "$dl" -maxdepth 1 -type f ! -name "$(basename "$archive")" ! -name release.json ! -name release.json.sig -delete
     if [ -f "$archive" ] && [ "$(stat -c %s "$archive")" -gt "$MANIFEST_SIZE" ]; then rm -f "$archive"; fi
-    if ! [ -f "$archive" ] || [ "$(stat -c %s "$archive")" -lt "$MANIFEST_SIZE" ]; then
-      status=0
-      curl -fsS --location --retry 5 --retry-delay 5 --connect-timeout 20 --max-time 7200 -C - -o "$archive" "$url" 2>"$work/curl" || status=$?
-      if [ "$status" != 0 ]; then
-        finish failed "$version" "downloading $url failed (curl exit $status: $(tail -n 1 "$work/curl"))"
+    # Each attempt resumes where the last one stopped (-C -: a range request), so a link that keeps dropping still
+    # gets the archive through; curl's own --retry would not retry a transfer cut off midway.
+    attempt=0
+    status=0
+    while ! [ -f "$archive" ] || [ "$(stat -c %s "$archive")" -lt "$MANIFEST_SIZE" ]; do
+      attempt=$((attempt + 1))
+      if [ "$attempt" -gt "${DOWNLOAD_ATTEMPTS:-6}" ]; then
+        finish failed "$version" "downloading $url failed after $((attempt - 1)) attempts (curl exit $status: $(tail -n 1 "$work/curl"))"
       fi
-    fi
+      if [ "$attempt" -gt 1 ]; then sleep $((attempt * 2)); fi
+      status=0
+      curl -fsS --location --connect-timeout 20 --max-time 7200 -C - -o "$archive" "$url" 2>"$work/curl" || status=$?
+      say "download attempt $attempt: curl exit $status, $(stat -c %s "$archive" 2>/dev/null || echo 0) of $MANIFEST_SIZE bytes"
+    done
     status=0
     "$here/update.sh" --root "${ROOT:-/}" --timeout "$timeout" --manifest "$manifest" 2>"$work/update" || status=$?
     cat "$work/update" >&2
