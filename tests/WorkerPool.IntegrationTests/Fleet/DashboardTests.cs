@@ -32,6 +32,14 @@ public sealed class DashboardFleet : IAsyncLifetime
         await Fleet.WaitForAsync("SELECT count(*) FROM count_windows", 40, TimeSpan.FromSeconds(120));
         await Fleet.WaitForAsync("SELECT count(*) FROM devices WHERE status = 'online'", 3, TimeSpan.FromSeconds(60));
 
+        // A rollout that halted at its canary, as workerpool-fleet rollout records one (RolloutTests run the real thing).
+        await Fleet.Database.ScalarAsync("""
+            INSERT INTO rollouts (rollout_id, version, rid, selector, canary_percent, max_failures, state, reason, started_at, updated_at)
+            VALUES ('r-dash', '1.1.0+bbb', 'linux-x64', 'tag:shop', 34, 1, 'halted', '1 device(s) failed, --max-failures 1', now(), now());
+            INSERT INTO rollout_devices (rollout_id, device_id, wave, state, reason, updated_at)
+            VALUES ('r-dash', 'shop-00000', 0, 'rolled-back', 'did not report healthy', now()), ('r-dash', 'shop-00001', 1, 'pending', null, now()),
+                   ('r-dash', 'shop-00002', 1, 'pending', null, now())
+            """);
         File.WriteAllText(Dir.File("token"), Token + "\n");
         Hook.Prefixes.Add($"http://127.0.0.1:{HookPort}/hook/");
         Hook.Start();
@@ -87,6 +95,7 @@ public sealed class DashboardTests(DashboardFleet fleet) : IClassFixture<Dashboa
         Assert.Matches("<tr data-device=\"gone-00000\" data-status=\"offline\" class=\"offline\">", dom);
         Assert.Equal(3, Regex.Count(dom, "data-status=\"online\""));
         Assert.Matches("<li data-kind=\"offline\" data-device=\"gone-00000\">", dom);
+        Assert.Matches("<tr data-rollout=\"r-dash\" data-state=\"halted\"[^>]*>.*1 rolled-back, 2 pending", dom);
         var points = Regex.Matches(dom, "data-points=\"(\\d+)\"").Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(2, points.Count);
         Assert.All(points, p => Assert.True(p > 0, "a chart without points"));
