@@ -135,6 +135,14 @@ public sealed class FakeDevice : IAsyncDisposable
         File.WriteAllText(manifest + ".sig", Convert.ToBase64String(key.SignData(File.ReadAllBytes(manifest),
             System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.DSASignatureFormat.Rfc3279DerSequence)) + "\n");
 
+    /// <summary>Installs a healthy stand-in <paramref name="version"/> with install.sh, trusting <paramref name="key"/> for signed releases.</summary>
+    public async Task InstallTrustingAsync(string version, System.Security.Cryptography.ECDsa key)
+    {
+        var (code, stderr) = await RunAsync("install.sh", "--timeout", "20", FakeRelease(version, "healthy"));
+        Assert.True(code == 0, stderr);
+        TrustReleaseKey(key);
+    }
+
     /// <summary>Installs <paramref name="key"/>'s public half where update.sh --manifest looks by default.</summary>
     public void TrustReleaseKey(System.Security.Cryptography.ECDsa key)
     {

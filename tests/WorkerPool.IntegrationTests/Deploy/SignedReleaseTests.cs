@@ -15,12 +15,7 @@ public sealed class SignedReleaseTests : IAsyncDisposable
         await _device.DisposeAsync();
     }
 
-    private async Task InstallAsync(string version)
-    {
-        var (code, stderr) = await _device.RunAsync("install.sh", "--timeout", "20", _device.FakeRelease(version, "healthy"));
-        Assert.True(code == 0, stderr);
-        _device.TrustReleaseKey(_key);
-    }
+    private Task InstallAsync(string version) => _device.InstallTrustingAsync(version, _key);
 
     private Task<string> SignedAsync(string version, string rid = "linux-x64") =>
         _device.PackReleaseAsync(_device.FakeRelease(version, "healthy"), rid, _key);

@@ -24,12 +24,7 @@ public sealed class UpdateAgentTests : IAsyncDisposable
         await _device.DisposeAsync();
     }
 
-    private async Task InstallAsync(string version)
-    {
-        var (code, stderr) = await _device.RunAsync("install.sh", "--timeout", "20", _device.FakeRelease(version, "healthy"));
-        Assert.True(code == 0, stderr);
-        _device.TrustReleaseKey(_key);
-    }
+    private Task InstallAsync(string version) => _device.InstallTrustingAsync(version, _key);
 
     /// <summary>Writes the request the service would, for <paramref name="manifest"/>, its archive served at the URL.</summary>
     private void Request(string manifest, string version, string? url = null)
