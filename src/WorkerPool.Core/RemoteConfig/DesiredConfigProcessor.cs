@@ -29,6 +29,7 @@ public sealed class DesiredConfigProcessor : IConfigVersion, IDisposable
     private readonly string _baseDirectory;
     private readonly Func<DeviceConfig, List<ConfigError>> _validate;
     private JsonObject _overlay;
+    private readonly SemaphoreSlim _one = new(1, 1); // desired configs and the device's own changes (install-cert), one at a time
 
     /// <summary>Creates the processor over the device-config file's content and the persisted state, if any.</summary>
     /// <param name="validate">The start-up validator by default (model file checks included).</param>
@@ -89,6 +90,37 @@ public sealed class DesiredConfigProcessor : IConfigVersion, IDisposable
     /// without it (no MQTT session) such a change is refused.
     /// </summary>
     public async Task<ReportedConfig> ProcessAsync(byte[] payload, Func<DeviceConfig, Task<IReadOnlyList<ConfigError>>> apply, IBrokerSwitch? broker = null)
+    {
+        await _one.WaitAsync().ConfigureAwait(false);
+        try { return await ProcessOneAsync(payload, apply, broker).ConfigureAwait(false); }
+        finally { _one.Release(); }
+    }
+
+    /// <summary>
+    /// A change the device makes itself, not the fleet's config (a renewed certificate: <c>install-cert</c>, a signed
+    /// command): merged into the persisted changes under the applied version, validated, and, when it moves the
+    /// connection, tried and moved exactly as a remote <c>mqtt</c> change is, so a restart keeps it and a failed
+    /// test connection changes nothing.
+    /// </summary>
+    public async Task<ReportedConfig> ApplyLocalAsync(JsonObject patch, Func<DeviceConfig, Task<IReadOnlyList<ConfigError>>> apply, IBrokerSwitch? broker)
+    {
+        await _one.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var overlay = JsonMergePatch.Apply(_overlay, patch);
+            DeviceConfig candidate;
+            try { candidate = FromJson(JsonMergePatch.Apply(_fileConfig, overlay)); }
+            catch (ConfigException ex) { return Rejected(AppliedVersion, [.. ex.Errors]); }
+            var invalid = _validate(candidate);
+            if (invalid.Count > 0) return Rejected(AppliedVersion, [.. invalid.Select(e => e with { Path = "config." + e.Path })]);
+            bool moves = !ConfigEquality.SameMqttConnection(Effective.Mqtt, candidate.Mqtt);
+            if (moves && broker is null) return Rejected(AppliedVersion, new ConfigError("config.mqtt", "there is no MQTT session to move"));
+            return await CommitAsync(AppliedVersion, overlay, candidate, moves ? broker : null, apply).ConfigureAwait(false);
+        }
+        finally { _one.Release(); }
+    }
+
+    private async Task<ReportedConfig> ProcessOneAsync(byte[] payload, Func<DeviceConfig, Task<IReadOnlyList<ConfigError>>> apply, IBrokerSwitch? broker)
     {
         if (payload.Length > _maxPayloadBytes)
             return Rejected(0, new ConfigError("$", $"payload is {payload.Length} bytes, more than mqtt.maxPayloadBytes ({_maxPayloadBytes})"));
@@ -212,7 +244,11 @@ public sealed class DesiredConfigProcessor : IConfigVersion, IDisposable
     private static string? Empty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     /// <inheritdoc />
-    public void Dispose() => _keys.Dispose();
+    public void Dispose()
+    {
+        _keys.Dispose();
+        _one.Dispose();
+    }
 
     private ReportedConfig Rejected(long version, params ConfigError[] errors) => new(version, "rejected", errors, EffectiveHash);
 
