@@ -157,12 +157,12 @@ public sealed class DesiredConfigProcessor : IConfigVersion, IDisposable
 
             var patchNode = JsonNode.Parse(patch.GetRawText())!.AsObject();
             if (patchNode.ContainsKey("deviceId")) return Rejected(version, new ConfigError("config.deviceId", "cannot be changed remotely (it names the device's topics)"));
-            if (patchNode["mqtt"] is JsonObject mqttPatch && mqttPatch.ContainsKey("topicPrefix"))
-                return Rejected(version, new ConfigError("config.mqtt.topicPrefix", "cannot be changed remotely (it names the device's topics)"));
             var overlay = JsonMergePatch.Apply(_overlay, patchNode);
             DeviceConfig candidate;
             try { candidate = FromJson(JsonMergePatch.Apply(_fileConfig, overlay)); }
             catch (ConfigException ex) { return Rejected(version, [.. ex.Errors.Select(e => e with { Path = "config" + e.Path.TrimStart('$') })]); }
+            if (candidate.Mqtt.TopicPrefix != Effective.Mqtt.TopicPrefix)
+                return Rejected(version, new ConfigError("config.mqtt.topicPrefix", "cannot be changed remotely (it names the device's topics)"));
             if (SecurityRefusal(Effective.Security, candidate.Security, signedBy) is { } refusal) return Rejected(version, refusal);
             var invalid = _validate(candidate);
             if (invalid.Count > 0) return Rejected(version, [.. invalid.Select(e => e with { Path = "config." + e.Path })]);

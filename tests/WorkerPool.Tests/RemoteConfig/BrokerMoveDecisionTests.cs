@@ -145,6 +145,15 @@ public sealed class BrokerMoveDecisionTests : IDisposable
     }
 
     [Fact]
+    public async Task MqttTopicPrefix_SentUnchangedBesideAMove_IsNoRefusal()
+    {
+        var broker = new FakeBroker();
+        var r = await SendAsync(Processor(), Signed(1, """{"mqtt": {"topicPrefix": "workerpool", "host": "new.example"}}"""), broker);
+        Assert.Equal("applied", r.Status);
+        Assert.Equal(["probe", "switch"], broker.Calls.Select(c => c.Call));
+    }
+
+    [Fact]
     public async Task MqttMove_WithoutASessionToMove_IsRefused()
     {
         var r = await SendAsync(Processor(), Signed(1, """{"mqtt": {"host": "new.example"}}"""), broker: null);
