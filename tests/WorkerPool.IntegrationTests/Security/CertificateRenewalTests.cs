@@ -29,7 +29,7 @@ public sealed class CertificateRenewalTests : IDisposable
     }
 
     [Fact]
-    public async Task Renew_SwitchesTheDeviceToTheNewCertificate_ACertificateFromAnotherCaLeavesTheOldOneInUse()
+    public async Task Renew_SwitchesTheDeviceToTheNewCertificateForGood_ACertificateFromAnotherCaLeavesTheOldOneInUse()
     {
         using var server = new TlsFiles("broker.test");
         int plainPort = RtspServer.FreePort();
@@ -95,6 +95,16 @@ public sealed class CertificateRenewalTests : IDisposable
 
         host.Signal(SigTerm);
         Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+
+        // After a restart the renewed certificate is still the one in use (the old one is revoked).
+        await using var again = HostProcess.Start("run", "--config", Bundle("config.json"));
+        await using (var watcher = new MqttProbe())
+        {
+            await watcher.ConnectAsync(plainPort, $"workerpool/{Id}/heartbeat");
+            await watcher.WaitForAsync(m => m.Length > 0, TimeSpan.FromSeconds(90), "a heartbeat after a restart");
+        }
+        again.Signal(SigTerm);
+        Assert.Equal(0, await again.WaitForExitAsync(TimeSpan.FromSeconds(60)));
     }
 
     public void Dispose() => _dir.Dispose();
