@@ -22,6 +22,7 @@ internal static class Cli
         foreach (var c in OperatorCommands.Build()) root.Subcommands.Add(c);
         root.Subcommands.Add(CaInitVerb.Build());
         root.Subcommands.Add(ProvisionVerb.Build());
+        root.Subcommands.Add(RenewVerb.Build());
         root.Subcommands.Add(IngestCommand.Build(Database()));
         root.Subcommands.Add(ReportCommand.Build(Database()));
         root.Subcommands.Add(ServeCommand.Build(Database()));

@@ -41,15 +41,37 @@ public sealed class CommandService : ITopicHandler
             Log.CommandRejected(_logger, name, "no MQTT 5 response topic to answer on");
             return;
         }
-        var reply = await RunAsync(new CommandMessage(name, message.Payload.ToArray(), message.ResponseTopic, message.CorrelationData ?? [])).ConfigureAwait(false);
+        var command = new CommandMessage(name, message.Payload.ToArray(), message.ResponseTopic, (message.CorrelationData ?? []).ToArray());
+        if (_handlers.TryGetValue(name, out var handler) && handler is IReconnectingCommand)
+        {
+            _ = Task.Run(() => AnswerAsync(command, reconnects: true), CancellationToken.None);
+            return;
+        }
+        await AnswerAsync(command, reconnects: false).ConfigureAwait(false);
+    }
+
+    private async Task AnswerAsync(CommandMessage command, bool reconnects)
+    {
+        var reply = await RunAsync(command).ConfigureAwait(false);
         if (reply is null) return;
+        if (reconnects)
+        {
+            // The session may be on its way back (a move that did not hold): wait for it, bounded, then answer.
+            using var back = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            try { await _connection.WaitConnectedAsync(back.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) { } // the publish below says why
+        }
         var answer = new MqttApplicationMessageBuilder()
-            .WithTopic(message.ResponseTopic)
+            .WithTopic(command.ResponseTopic)
             .WithPayload(Encoding.UTF8.GetBytes(reply.ToJsonString()))
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .WithContentType("application/json");
-        if (message.CorrelationData is { Length: > 0 } correlation) answer.WithCorrelationData(correlation);
-        await _connection.PublishAsync(answer.Build(), CancellationToken.None).ConfigureAwait(false);
+        if (command.CorrelationData is { Length: > 0 } correlation) answer.WithCorrelationData(correlation);
+        try { await _connection.PublishAsync(answer.Build(), CancellationToken.None).ConfigureAwait(false); }
+        catch (Exception ex) when (reconnects && ex is not OperationCanceledException)
+        {
+            Log.MessageHandlerFailed(_logger, ex, command.Name); // off the message path: nobody else would log it
+        }
     }
 
     /// <summary>Admits and runs one command; the reply body, or null when a refusal over its budget gets no answer.</summary>

@@ -23,6 +23,8 @@ public static class CommandsServiceCollectionExtensions
         services.AddSingleton<ICommandHandler, GetLogsCommand>();
         services.AddSingleton<ICommandHandler, RollbackCommand>();
         services.AddSingleton<ICommandHandler, DecommissionCommand>();
+        services.AddSingleton<ICommandHandler, RenewCertCommand>();
+        services.AddSingleton<ICommandHandler, InstallCertCommand>();
         services.AddSingleton<CommandService>();
         services.AddSingleton<ITopicHandler>(sp => sp.GetRequiredService<CommandService>());
         return services;

@@ -12,6 +12,14 @@ public interface ICommandHandler
     Task<JsonNode?> RunAsync(JsonObject request);
 }
 
+/// <summary>
+/// A command that moves the device's MQTT session (<c>install-cert</c>): it runs off MQTTnet's message path, since
+/// MQTTnet's disconnect waits for the message handler that is running, and its reply goes out once the session is up again.
+/// </summary>
+public interface IReconnectingCommand : ICommandHandler
+{
+}
+
 /// <summary>A command that cannot be carried out, with the message the operator gets.</summary>
 public sealed class CommandException(string message) : Exception(message)
 {

@@ -308,6 +308,13 @@ public sealed class MqttOptions
     /// <summary>Wait after the broker refused the credentials (retrying fast would not help and floods its log).</summary>
     public int AuthFailureBackoffSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// Longest wait for a remote change of the connection settings (a signed <c>mqtt</c> config, a renewed
+    /// certificate): first for the test connection with the new settings, then for the session to come up on them;
+    /// past it the device stays on, or goes back to, the settings it had.
+    /// </summary>
+    public int SwitchTimeoutSeconds { get; set; } = 30;
+
     /// <summary>User name, if the broker wants one.</summary>
     public string? Username { get; set; }
 

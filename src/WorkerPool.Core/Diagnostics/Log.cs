@@ -123,6 +123,12 @@ internal static partial class Log
     [LoggerMessage(5003, LogLevel.Warning, "MQTT: {Error}")]
     public static partial void MqttWarning(ILogger logger, string error);
 
+    [LoggerMessage(5011, LogLevel.Information, "MQTT moving from {OldHost}:{OldPort} to {NewHost}:{NewPort} (its test connection succeeded)")]
+    public static partial void MqttSwitching(ILogger logger, string oldHost, int oldPort, string newHost, int newPort);
+
+    [LoggerMessage(5012, LogLevel.Warning, "MQTT move failed: {Reason}; back to {OldHost}:{OldPort}")]
+    public static partial void MqttSwitchReverted(ILogger logger, string reason, string oldHost, int oldPort);
+
     [LoggerMessage(5004, LogLevel.Warning, "Broker refused count record {MessageId} on {Topic}: {Reason}; retrying later")]
     public static partial void PublishRefused(ILogger logger, string messageId, string topic, string reason);
 

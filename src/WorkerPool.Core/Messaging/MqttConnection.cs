@@ -17,9 +17,9 @@ namespace WorkerPool.Messaging;
 /// <c>online</c> status, and reconnects forever with capped exponential backoff and jitter (Polly); a broker that
 /// refuses the credentials is retried slowly. Every state change is logged once.
 /// </summary>
-public sealed class MqttConnection : Health.IBrokerLink, IMqttPublisher, IAsyncDisposable
+public sealed class MqttConnection : Health.IBrokerLink, IMqttPublisher, IBrokerSwitch, IAsyncDisposable
 {
-    private readonly MqttOptions _options;
+    private volatile MqttOptions _options; // replaced by SwitchAsync only
     private readonly string _deviceId, _version;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -33,6 +33,8 @@ public sealed class MqttConnection : Health.IBrokerLink, IMqttPublisher, IAsyncD
     private volatile string? _lastError;
     private volatile string? _tlsRejection;
     private long _connectAtTicks; // UTC ticks of the latest CONNECT (read from the stopping thread too)
+    private CancellationTokenSource? _restart; // the running attempt and session of RunAsync; cancelled to move them
+    private (MqttOptions Options, TaskCompletionSource Up)? _switch; // completed when a session is up on those options
 
     /// <summary>The service's connection, from the device config.</summary>
     public MqttConnection(DeviceConfig config, BuildInfo build, TimeProvider time, ILoggerFactory loggers)
@@ -169,19 +171,114 @@ public sealed class MqttConnection : Health.IBrokerLink, IMqttPublisher, IAsyncD
     {
         while (!cancellationToken.IsCancellationRequested)
         {
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            lock (_gate) _restart = attempt;
             try
             {
                 _state = ConnectionState.Connecting;
-                await _connect.ExecuteAsync(ConnectOnceAsync, cancellationToken).ConfigureAwait(false);
+                await _connect.ExecuteAsync(ConnectOnceAsync, attempt.Token).ConfigureAwait(false);
                 Task session;
                 lock (_gate) session = _disconnected.Task; // the signal of the session that just came up
-                await session.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await session.WaitAsync(attempt.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 break;
             }
+            catch (OperationCanceledException)
+            {
+                // SwitchAsync moved the settings: leave this broker cleanly, then connect at once with the new ones
+                // (not after the backoff the old broker may have earned).
+                await LeaveAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                lock (_gate) _restart = null;
+            }
         }
+    }
+
+    /// <summary>Tells the broker of the session ending the device is moving (retained offline), and disconnects cleanly.</summary>
+    private async Task LeaveAsync()
+    {
+        if (!_client.IsConnected) return;
+        Task ended;
+        lock (_gate) ended = _disconnected.Task;
+        try
+        {
+            await PublishAsync(StatusMessage("offline", "moving"), CancellationToken.None).ConfigureAwait(false);
+            await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), CancellationToken.None).ConfigureAwait(false);
+            // MQTTnet may raise the disconnect event after this returns: it must end this session, not the next one.
+            await ended.WaitAsync(TimeSpan.FromSeconds(_options.TimeoutSeconds), _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException) { } // no event: nothing left to end a later session
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.MqttWarning(_logger, "leaving the old broker: " + ex.Message);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<string?> ProbeAsync(MqttOptions options, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var client = new MqttClientFactory().CreateMqttClient();
+        string? tlsRejection = null;
+        // Its own client id: a broker drops an older session with the same id, and that would be the device's own.
+        string clientId = (string.IsNullOrEmpty(options.ClientId) ? _deviceId : options.ClientId) + "-probe";
+        var connect = BuildOptions(options, clientId, will: false, why => tlsRejection = why);
+        using var deadline = new CancellationTokenSource(timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            var result = await client.ConnectAsync(connect, linked.Token).ConfigureAwait(false);
+            if (result.ResultCode != MqttClientConnectResultCode.Success) return new MqttRefusedException(result.ResultCode, result.ReasonString).Message;
+            try { await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), linked.Token).ConfigureAwait(false); }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested) { Log.MqttWarning(_logger, "test connection: " + ex.Message); }
+            return null;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            if (tlsRejection is not null) return "TLS: " + tlsRejection;
+            if (deadline.IsCancellationRequested || ex is MQTTnet.Exceptions.MqttCommunicationTimedOutException)
+                return $"timeout: no answer within {timeout.TotalSeconds:0} s";
+            return Classify(ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<string?> SwitchAsync(MqttOptions options, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var old = _options;
+        Log.MqttSwitching(_logger, old.Host, old.Port, options.Host, options.Port);
+        try
+        {
+            await MoveTo(options).WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (TimeoutException)
+        {
+            string why = $"the session did not come up on {options.Host}:{options.Port} within {timeout.TotalSeconds:0} s"
+                + (_lastError is { } error ? $" ({error})" : "");
+            Log.MqttSwitchReverted(_logger, why, old.Host, old.Port);
+            // Back to the old broker; the connection loop keeps trying it as ever if it does not answer at once.
+            try { await MoveTo(old).WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false); }
+            catch (TimeoutException) { Log.MqttWarning(_logger, $"not yet back on {old.Host}:{old.Port}; still trying"); }
+            return why;
+        }
+    }
+
+    /// <summary>Puts <paramref name="options"/> in effect and restarts the session on them; completes once it is up there.</summary>
+    private Task MoveTo(MqttOptions options)
+    {
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            _options = options;
+            _switch = (options, up);
+            _lastError = null;
+            _restart?.Cancel();
+        }
+        return up.Task;
     }
 
     /// <summary>Publishes the retained offline status and disconnects cleanly (the will is not sent then).</summary>
@@ -207,6 +304,7 @@ public sealed class MqttConnection : Health.IBrokerLink, IMqttPublisher, IAsyncD
     /// </summary>
     private async ValueTask ConnectOnceAsync(CancellationToken cancellationToken)
     {
+        var options = _options; // one attempt, one set of settings, even if SwitchAsync moves them meanwhile
         var session = NewSignal();
         lock (_gate) _disconnected = session;
         try
@@ -215,7 +313,7 @@ public sealed class MqttConnection : Health.IBrokerLink, IMqttPublisher, IAsyncD
             {
                 try
                 {
-                    var result = await _client.ConnectAsync(BuildOptions(), token).ConfigureAwait(false);
+                    var result = await _client.ConnectAsync(BuildOptions(options), token).ConfigureAwait(false);
                     if (result.ResultCode != MqttClientConnectResultCode.Success) throw new MqttRefusedException(result.ResultCode, result.ReasonString);
                 }
                 catch (Exception ex) when (deadline.Expired(ex))
@@ -252,8 +350,12 @@ public sealed class MqttConnection : Health.IBrokerLink, IMqttPublisher, IAsyncD
         }
         _state = ConnectionState.Connected;
         _lastError = null;
-        Log.MqttConnected(_logger, _options.Host, _options.Port, _client.Options.ClientId);
-        lock (_gate) _connected.TrySetResult();
+        Log.MqttConnected(_logger, options.Host, options.Port, _client.Options.ClientId);
+        lock (_gate)
+        {
+            _connected.TrySetResult();
+            if (_switch is { } moved && ReferenceEquals(moved.Options, options)) moved.Up.TrySetResult();
+        }
         if (Connected is { } handler)
         {
             try { await handler().ConfigureAwait(false); }
@@ -302,38 +404,53 @@ public sealed class MqttConnection : Health.IBrokerLink, IMqttPublisher, IAsyncD
     }
 
     /// <summary>The options of one CONNECT, the last will with them (internal: tests read the will as the broker gets it).</summary>
-    internal MqttClientOptions BuildOptions()
+    internal MqttClientOptions BuildOptions() => BuildOptions(_options);
+
+    private MqttClientOptions BuildOptions(MqttOptions options)
     {
         // The will is fixed now, for the whole session: it names this moment, the session's start, and no later one.
         Interlocked.Exchange(ref _connectAtTicks, _time.GetUtcNow().UtcTicks);
+        return BuildOptions(options, string.IsNullOrEmpty(options.ClientId) ? _deviceId : options.ClientId, will: true, why => _tlsRejection = why);
+    }
+
+    /// <summary>
+    /// The CONNECT for <paramref name="options"/>: the session's (with the last will) and the test connection's
+    /// (without: its end says nothing about the device) are built by this one method, TLS and credentials included.
+    /// </summary>
+    private MqttClientOptions BuildOptions(MqttOptions options, string clientId, bool will, Action<string?> tlsVerdict)
+    {
         var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(_options.Host, _options.Port)
-            .WithClientId(string.IsNullOrEmpty(_options.ClientId) ? _deviceId : _options.ClientId)
+            .WithTcpServer(options.Host, options.Port)
+            .WithClientId(clientId)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
-            .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
-            .WithTimeout(TimeSpan.FromSeconds(_options.TimeoutSeconds))
-            .WithCleanStart(true)
-            .WithWillTopic(Topics.Status)
-            .WithWillPayload(JsonSerializer.SerializeToUtf8Bytes(WillPayload(), ContractJsonContext.Default.StatusPayload))
-            .WithWillRetain(true)
-            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .WithWillContentType("application/json");
-        if (!string.IsNullOrEmpty(_options.Username))
-            builder.WithCredentials(_options.Username, Secrets.ReadPassword(_options));
-        if (_options.Tls.Enabled) builder.WithTlsOptions(ConfigureTls);
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(options.KeepAliveSeconds))
+            .WithTimeout(TimeSpan.FromSeconds(options.TimeoutSeconds))
+            .WithCleanStart(true);
+        if (will)
+        {
+            builder.WithWillTopic(Topics.Status)
+                .WithWillPayload(JsonSerializer.SerializeToUtf8Bytes(WillPayload(), ContractJsonContext.Default.StatusPayload))
+                .WithWillRetain(true)
+                .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                .WithWillContentType("application/json");
+        }
+        if (!string.IsNullOrEmpty(options.Username))
+            builder.WithCredentials(options.Username, Secrets.ReadPassword(options));
+        if (options.Tls.Enabled) builder.WithTlsOptions(tls => ConfigureTls(tls, options, tlsVerdict));
         return builder.Build();
     }
 
-    private void ConfigureTls(MqttClientTlsOptionsBuilder tls)
+    private static void ConfigureTls(MqttClientTlsOptionsBuilder tls, MqttOptions options, Action<string?> verdict)
     {
-        var t = _options.Tls;
-        tls.UseTls().WithTargetHost(string.IsNullOrEmpty(t.ServerName) ? _options.Host : t.ServerName);
+        var t = options.Tls;
+        tls.UseTls().WithTargetHost(string.IsNullOrEmpty(t.ServerName) ? options.Host : t.ServerName);
         X509Certificate2? ca = string.IsNullOrEmpty(t.CaFile) ? null : X509CertificateLoader.LoadCertificateFromFile(t.CaFile);
-        string expected = string.IsNullOrEmpty(t.ServerName) ? _options.Host : t.ServerName;
+        string expected = string.IsNullOrEmpty(t.ServerName) ? options.Host : t.ServerName;
         tls.WithCertificateValidationHandler(ctx =>
         {
-            _tlsRejection = TlsTrust.Check(ctx.Certificate, ctx.SslPolicyErrors, ca, expected);
-            return _tlsRejection is null;
+            string? rejection = TlsTrust.Check(ctx.Certificate, ctx.SslPolicyErrors, ca, expected);
+            verdict(rejection);
+            return rejection is null;
         });
         if (!string.IsNullOrEmpty(t.CertFile) && !string.IsNullOrEmpty(t.KeyFile))
             tls.WithClientCertificates([TlsTrust.LoadClientCertificate(t.CertFile, t.KeyFile)]);
@@ -376,6 +493,31 @@ public sealed class MqttConnection : Health.IBrokerLink, IMqttPublisher, IAsyncD
         _ when ex.InnerException is { } inner && ex.Message.Contains("Error while connecting", StringComparison.Ordinal) => inner.Message,
         _ => ex.Message,
     };
+
+    /// <summary>Why a test connection failed, in the words an operator acts on: DNS, refused, TLS, the broker's refusal.</summary>
+    private static string Classify(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case System.Net.Sockets.SocketException s:
+                    return s.SocketErrorCode switch
+                    {
+                        System.Net.Sockets.SocketError.ConnectionRefused => "connection refused (nothing listens on that port)",
+                        System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.NoData or System.Net.Sockets.SocketError.TryAgain
+                            => "DNS: the host name does not resolve (" + s.Message + ")",
+                        System.Net.Sockets.SocketError.TimedOut => "timeout: " + s.Message,
+                        _ => s.Message,
+                    };
+                case System.Security.Authentication.AuthenticationException a:
+                    return "TLS: " + a.Message;
+                case MqttRefusedException r:
+                    return r.Message;
+            }
+        }
+        return Describe(ex);
+    }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 

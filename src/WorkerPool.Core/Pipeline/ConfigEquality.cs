@@ -32,7 +32,22 @@ internal static class ConfigEquality
         && a.BatchSize == b.BatchSize && a.MaxBackoffSeconds == b.MaxBackoffSeconds && a.TimeoutSeconds == b.TimeoutSeconds
         && a.AuthFailureBackoffSeconds == b.AuthFailureBackoffSeconds && a.Username == b.Username
         && a.PasswordFile == b.PasswordFile && a.PasswordEnv == b.PasswordEnv && a.MaxPayloadBytes == b.MaxPayloadBytes
-        && SameTls(a.Tls, b.Tls));
+        && a.SwitchTimeoutSeconds == b.SwitchTimeoutSeconds && SameTls(a.Tls, b.Tls));
+
+    /// <summary>
+    /// Same connection: what a remote change may move (broker address, client id, credentials, TLS, timings of one
+    /// attempt), tried with a test connection first. Every other <c>mqtt</c> setting is read at start only.
+    /// </summary>
+    public static bool SameMqttConnection(MqttOptions? a, MqttOptions? b) => Both(a, b, static (a, b) =>
+        a.Host == b.Host && a.Port == b.Port && a.ClientId == b.ClientId && a.KeepAliveSeconds == b.KeepAliveSeconds
+        && a.TimeoutSeconds == b.TimeoutSeconds && a.SwitchTimeoutSeconds == b.SwitchTimeoutSeconds && a.Username == b.Username
+        && a.PasswordFile == b.PasswordFile && a.PasswordEnv == b.PasswordEnv && SameTls(a.Tls, b.Tls));
+
+    /// <summary>Same settings read at start only: every <c>mqtt</c> setting but the connection's (<see cref="SameMqttConnection"/>).</summary>
+    public static bool SameMqttAtStart(MqttOptions? a, MqttOptions? b) => Both(a, b, static (a, b) =>
+        a.Enabled == b.Enabled && a.TopicPrefix == b.TopicPrefix && a.HeartbeatSeconds == b.HeartbeatSeconds
+        && a.BatchSize == b.BatchSize && a.MaxBackoffSeconds == b.MaxBackoffSeconds
+        && a.AuthFailureBackoffSeconds == b.AuthFailureBackoffSeconds && a.MaxPayloadBytes == b.MaxPayloadBytes);
 
     /// <summary>Same TLS settings.</summary>
     public static bool SameTls(MqttTlsOptions? a, MqttTlsOptions? b) => Both(a, b, static (a, b) =>

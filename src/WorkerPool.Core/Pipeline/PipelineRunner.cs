@@ -133,7 +133,8 @@ internal sealed class PipelineRunner(DeviceConfig config, PipelineSetup setup, T
         var refused = new List<ConfigError>();
         const string AtStart = "is read at start only: change it in the device-config file and restart";
         if (!ConfigEquality.SameOutbox(current.Outbox, next.Outbox)) refused.Add(new("config.outbox", AtStart));
-        if (!ConfigEquality.SameMqtt(current.Mqtt, next.Mqtt)) refused.Add(new("config.mqtt", AtStart));
+        // The connection settings are the remote config's to move (test connection first, then the session); the rest is read at start.
+        if (!ConfigEquality.SameMqttAtStart(current.Mqtt, next.Mqtt)) refused.Add(new("config.mqtt", AtStart));
         if (!ConfigEquality.SameStatusLed(current.StatusLed, next.StatusLed)) refused.Add(new("config.statusLed", AtStart));
         if (current.Health.File != next.Health.File) refused.Add(new("config.health.file", AtStart));
         return refused;

@@ -4,6 +4,8 @@ using System.Text.Json.Nodes;
 using WorkerPool.Config;
 using WorkerPool.Config.Validation;
 using WorkerPool.Contracts;
+using WorkerPool.Messaging;
+using WorkerPool.Pipeline;
 
 namespace WorkerPool.RemoteConfig;
 
@@ -12,7 +14,10 @@ namespace WorkerPool.RemoteConfig;
 /// Turns a desired-config message into a decision, with no side effect until everything checked out: size cap,
 /// JSON shape, fleet signature (when a key is set), versions that only move forward, a JSON Merge Patch onto the
 /// config in effect, and the same validator as start-up. An accepted change is applied through the caller's
-/// delegate and then persisted, so a restart comes back with it on top of the device-config file.
+/// delegate and then persisted, so a restart comes back with it on top of the device-config file. A change of the
+/// broker connection (<c>mqtt</c> host, port, credentials, TLS) is tried first with a test connection and persisted
+/// only when that succeeded; when the session then does not come up on it, the old settings and the persisted config
+/// are restored: a mistyped broker address never strands a device, not even after a restart.
 /// </summary>
 public sealed class DesiredConfigProcessor : IConfigVersion, IDisposable
 {
@@ -24,6 +29,7 @@ public sealed class DesiredConfigProcessor : IConfigVersion, IDisposable
     private readonly string _baseDirectory;
     private readonly Func<DeviceConfig, List<ConfigError>> _validate;
     private JsonObject _overlay;
+    private readonly SemaphoreSlim _one = new(1, 1); // desired configs and the device's own changes (install-cert), one at a time
 
     /// <summary>Creates the processor over the device-config file's content and the persisted state, if any.</summary>
     /// <param name="validate">The start-up validator by default (model file checks included).</param>
@@ -80,9 +86,41 @@ public sealed class DesiredConfigProcessor : IConfigVersion, IDisposable
     /// <summary>
     /// Handles one desired-config payload. <paramref name="apply"/> is called with the new config only when it
     /// passed every check; it returns errors when applying failed (then nothing is persisted). Applying may take time (restarting a
-    /// camera, loading models), hence asynchronous.
+    /// camera, loading models), hence asynchronous. <paramref name="broker"/> tries and moves a changed connection;
+    /// without it (no MQTT session) such a change is refused.
     /// </summary>
-    public async Task<ReportedConfig> ProcessAsync(byte[] payload, Func<DeviceConfig, Task<IReadOnlyList<ConfigError>>> apply)
+    public async Task<ReportedConfig> ProcessAsync(byte[] payload, Func<DeviceConfig, Task<IReadOnlyList<ConfigError>>> apply, IBrokerSwitch? broker = null)
+    {
+        await _one.WaitAsync().ConfigureAwait(false);
+        try { return await ProcessOneAsync(payload, apply, broker).ConfigureAwait(false); }
+        finally { _one.Release(); }
+    }
+
+    /// <summary>
+    /// A change the device makes itself, not the fleet's config (a renewed certificate: <c>install-cert</c>, a signed
+    /// command): merged into the persisted changes under the applied version, validated, and, when it moves the
+    /// connection, tried and moved exactly as a remote <c>mqtt</c> change is, so a restart keeps it and a failed
+    /// test connection changes nothing.
+    /// </summary>
+    public async Task<ReportedConfig> ApplyLocalAsync(JsonObject patch, Func<DeviceConfig, Task<IReadOnlyList<ConfigError>>> apply, IBrokerSwitch? broker)
+    {
+        await _one.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var overlay = JsonMergePatch.Apply(_overlay, patch);
+            DeviceConfig candidate;
+            try { candidate = FromJson(JsonMergePatch.Apply(_fileConfig, overlay)); }
+            catch (ConfigException ex) { return Rejected(AppliedVersion, [.. ex.Errors]); }
+            var invalid = _validate(candidate);
+            if (invalid.Count > 0) return Rejected(AppliedVersion, [.. invalid.Select(e => e with { Path = "config." + e.Path })]);
+            bool moves = !ConfigEquality.SameMqttConnection(Effective.Mqtt, candidate.Mqtt);
+            if (moves && broker is null) return Rejected(AppliedVersion, new ConfigError("config.mqtt", "there is no MQTT session to move"));
+            return await CommitAsync(AppliedVersion, overlay, candidate, moves ? broker : null, apply).ConfigureAwait(false);
+        }
+        finally { _one.Release(); }
+    }
+
+    private async Task<ReportedConfig> ProcessOneAsync(byte[] payload, Func<DeviceConfig, Task<IReadOnlyList<ConfigError>>> apply, IBrokerSwitch? broker)
     {
         if (payload.Length > _maxPayloadBytes)
             return Rejected(0, new ConfigError("$", $"payload is {payload.Length} bytes, more than mqtt.maxPayloadBytes ({_maxPayloadBytes})"));
@@ -123,18 +161,64 @@ public sealed class DesiredConfigProcessor : IConfigVersion, IDisposable
             DeviceConfig candidate;
             try { candidate = FromJson(JsonMergePatch.Apply(_fileConfig, overlay)); }
             catch (ConfigException ex) { return Rejected(version, [.. ex.Errors.Select(e => e with { Path = "config" + e.Path.TrimStart('$') })]); }
+            if (candidate.Mqtt.TopicPrefix != Effective.Mqtt.TopicPrefix)
+                return Rejected(version, new ConfigError("config.mqtt.topicPrefix", "cannot be changed remotely (it names the device's topics)"));
             if (SecurityRefusal(Effective.Security, candidate.Security, signedBy) is { } refusal) return Rejected(version, refusal);
             var invalid = _validate(candidate);
             if (invalid.Count > 0) return Rejected(version, [.. invalid.Select(e => e with { Path = "config." + e.Path })]);
 
-            var failed = await apply(candidate).ConfigureAwait(false);
-            if (failed.Count > 0) return Rejected(version, [.. failed]);
+            bool moves = !ConfigEquality.SameMqttConnection(Effective.Mqtt, candidate.Mqtt);
+            if (moves && MqttRefusal(Effective.Security, broker) is { } mqttRefusal) return Rejected(version, mqttRefusal);
+            return await CommitAsync(version, overlay, candidate, moves ? broker : null, apply).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Applies and persists a checked change; with <paramref name="broker"/> (the connection changes) a test
+    /// connection comes first and the session moves last, and a session that does not come up on the new settings
+    /// puts the old config back, on disk and in the pipeline.
+    /// </summary>
+    private async Task<ReportedConfig> CommitAsync(long version, JsonObject overlay, DeviceConfig candidate, IBrokerSwitch? broker,
+        Func<DeviceConfig, Task<IReadOnlyList<ConfigError>>> apply)
+    {
+        var timeout = TimeSpan.FromSeconds(candidate.Mqtt.SwitchTimeoutSeconds);
+        if (broker is not null && await broker.ProbeAsync(candidate.Mqtt, timeout, CancellationToken.None).ConfigureAwait(false) is { } unreachable)
+            return Rejected(version, new ConfigError("config.mqtt", $"the test connection to {Where(candidate.Mqtt)} failed: {unreachable}; nothing changed"));
+        var failed = await apply(candidate).ConfigureAwait(false);
+        if (failed.Count > 0) return Rejected(version, [.. failed]);
+        var (oldVersion, oldOverlay, old) = (AppliedVersion, _overlay, Effective);
+        if (version > VersionFloor)
+        {
             // The floor first: if the state write is torn, the version still cannot be used again.
             WriteDurably(FloorPath, version.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            SaveState(_statePath, version, overlay);
-            (_overlay, AppliedVersion, VersionFloor, Effective) = (overlay, version, version, candidate);
-            return new ReportedConfig(version, "applied", [], EffectiveHash);
+            VersionFloor = version;
         }
+        SaveState(_statePath, version, overlay);
+        (_overlay, AppliedVersion, Effective) = (overlay, version, candidate);
+        if (broker is not null && await broker.SwitchAsync(candidate.Mqtt, timeout, CancellationToken.None).ConfigureAwait(false) is { } lost)
+        {
+            // The move did not hold: the config before it comes back, persisted too, so a restart does not try it again.
+            if (oldVersion == 0 && oldOverlay.Count == 0) File.Delete(_statePath);
+            else SaveState(_statePath, oldVersion, oldOverlay);
+            (_overlay, AppliedVersion, Effective) = (oldOverlay, oldVersion, old);
+            await apply(old).ConfigureAwait(false);
+            return Rejected(version, new ConfigError("config.mqtt", $"{lost}; back on {Where(old.Mqtt)}, the previous config restored"));
+        }
+        return new ReportedConfig(version, "applied", [], EffectiveHash);
+    }
+
+    private static string Where(MqttOptions mqtt) => $"{mqtt.Host}:{mqtt.Port}";
+
+    /// <summary>
+    /// The broker connection moves only by a config signed with a fleet key (like <c>security</c>): a device that
+    /// accepts unsigned configs would let anyone who can publish to its topic send it to their own broker.
+    /// </summary>
+    private static ConfigError? MqttRefusal(SecurityOptions? security, IBrokerSwitch? broker)
+    {
+        if (!FleetKeys.Required(security))
+            return new("config.mqtt", "cannot be changed remotely on a device without a fleet key: only a config signed with the fleet key moves the broker connection");
+        if (broker is null) return new("config.mqtt", "cannot be changed remotely here: there is no MQTT session to move");
+        return null;
     }
 
     /// <summary>
@@ -160,7 +244,11 @@ public sealed class DesiredConfigProcessor : IConfigVersion, IDisposable
     private static string? Empty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     /// <inheritdoc />
-    public void Dispose() => _keys.Dispose();
+    public void Dispose()
+    {
+        _keys.Dispose();
+        _one.Dispose();
+    }
 
     private ReportedConfig Rejected(long version, params ConfigError[] errors) => new(version, "rejected", errors, EffectiveHash);
 

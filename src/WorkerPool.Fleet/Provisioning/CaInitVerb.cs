@@ -19,7 +19,7 @@ internal static class CaInitVerb
         var force = new Option<bool>("--force") { Description = "Replace an existing CA and keys (every device must then be provisioned again)" };
         var init = new Command("init", "Make the fleet CA (10 years), the fleet signing key pair and the release signing key pair") { outDir, name, force };
         init.SetAction(r => Run(r.GetValue(outDir)!, r.GetValue(name)!, r.GetValue(force)));
-        return new Command("ca", "The fleet's certificate authority") { init };
+        return new Command("ca", "The fleet's certificate authority") { init, RevokeVerb.Build() };
     }
 
     /// <summary>Writes the six files; refuses (exit 2) when one is there already and <paramref name="force"/> is not set.</summary>

@@ -12,7 +12,7 @@ internal sealed class FleetCa : IDisposable
     /// <summary>How long the CA is valid: it outlives many device certificates, and replacing it means re-provisioning every device.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromDays(3652);
 
-    /// <summary>How long a device certificate is valid; re-issue with <c>provision</c> before then (remote renewal is planned).</summary>
+    /// <summary>How long a device certificate is valid; renew it over MQTT with <c>renew</c> (or re-issue with <c>provision</c>) before then.</summary>
     public static readonly TimeSpan DeviceLifetime = TimeSpan.FromDays(365);
 
     /// <summary>The TLS client-authentication extended key usage.</summary>
@@ -28,6 +28,9 @@ internal sealed class FleetCa : IDisposable
     public X509Certificate2 Certificate { get; }
 
     private ECDsa Key { get; }
+
+    /// <summary>The CA's folder when loaded from one: every certificate it issues is recorded under <c>issued/</c> there, for <c>ca revoke</c>.</summary>
+    public string? Folder { get; private set; }
 
     /// <summary>A new CA named <paramref name="name"/>, valid from a few minutes ago (devices' clocks differ) for <see cref="Lifetime"/>.</summary>
     public static FleetCa Create(string name, DateTimeOffset now)
@@ -57,7 +60,7 @@ internal sealed class FleetCa : IDisposable
             key.ImportFromPem(File.ReadAllText(keyFile));
             if (!key.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(certificate.PublicKey.ExportSubjectPublicKeyInfo()))
                 throw new ArgumentException($"{keyFile} is not the key of {certFile}");
-            return new FleetCa(certificate, key);
+            return new FleetCa(certificate, key) { Folder = dir };
         }
         catch (ArgumentException ex) when (ex.ParamName is null)
         {
@@ -90,26 +93,44 @@ internal sealed class FleetCa : IDisposable
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         try
         {
-            var request = new CertificateRequest(CommonName(deviceId), key, HashAlgorithmName.SHA256);
-            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-            request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ClientAuthOid)], false));
-            request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-            request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
-            var notAfter = now + DeviceLifetime;
-            var caEnd = new DateTimeOffset(Certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
-            if (notAfter > caEnd) notAfter = caEnd;
-            using var signer = Certificate.CopyWithPrivateKey(Key);
-            byte[] serial = RandomNumberGenerator.GetBytes(16);
-            serial[0] &= 0x7F; // a serial number is a positive integer
-            var certificate = request.Create(signer, now.AddMinutes(-5), notAfter, serial);
-            return (certificate, key);
+            return (IssueFor(deviceId, new CertificateRequest(CommonName(deviceId), key, HashAlgorithmName.SHA256).PublicKey, now), key);
         }
         catch
         {
             key.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Issues the device profile (CN = <paramref name="deviceId"/>, clientAuth, <see cref="DeviceLifetime"/>) for a
+    /// public key made elsewhere: the device's own, from its CSR (<c>renew</c>), whose private key never leaves it.
+    /// Recorded under <see cref="Folder"/>'s <c>issued/</c>.
+    /// </summary>
+    public X509Certificate2 IssueFor(string deviceId, PublicKey publicKey, DateTimeOffset now)
+    {
+        var request = new CertificateRequest(CommonName(deviceId), publicKey, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ClientAuthOid)], false));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
+        var notAfter = now + DeviceLifetime;
+        var caEnd = new DateTimeOffset(Certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+        if (notAfter > caEnd) notAfter = caEnd;
+        using var signer = Certificate.CopyWithPrivateKey(Key);
+        byte[] serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7F; // a serial number is a positive integer
+        var certificate = request.Create(signer, now.AddMinutes(-5), notAfter, serial);
+        if (Folder is { } dir) IssuedCertificates.Record(dir, deviceId, certificate);
+        return certificate;
+    }
+
+    /// <summary>Signs <paramref name="builder"/>'s revocations as CRL number <paramref name="number"/> (DER).</summary>
+    public byte[] SignCrl(CertificateRevocationListBuilder builder, System.Numerics.BigInteger number, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate)
+    {
+        using var signer = Certificate.CopyWithPrivateKey(Key);
+        return builder.Build(signer, number, nextUpdate, HashAlgorithmName.SHA256, thisUpdate: thisUpdate);
     }
 
     // Built, not parsed from "CN=" + name: a comma or quote in a CA name must not change the name's structure.

@@ -51,7 +51,11 @@ public sealed class ConfigEqualityTests
 
     [Fact]
     public void Mqtt_AnySettingChanged_IsADifference() =>
-        AssertEverySettingMatters<MqttOptions>(ConfigEquality.SameMqtt, 20);
+        AssertEverySettingMatters<MqttOptions>(ConfigEquality.SameMqtt, 21);
+
+    [Fact]
+    public void Mqtt_EverySettingIsEitherConnectionOrReadAtStart() =>
+        AssertEverySettingMatters<MqttOptions>((a, b) => ConfigEquality.SameMqttConnection(a, b) && ConfigEquality.SameMqttAtStart(a, b), 21);
 
     [Fact]
     public void StatusLed_AnySettingChanged_IsADifference() =>

@@ -278,6 +278,7 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
         if (m.MaxPayloadBytes is < 1024 or > 16 * 1024 * 1024) add("mqtt.maxPayloadBytes", "must be between 1024 and 16777216");
         if (m.MaxBackoffSeconds is < 1 or > 3600) add("mqtt.maxBackoffSeconds", "must be between 1 and 3600");
         if (m.TimeoutSeconds is < 1 or > 300) add("mqtt.timeoutSeconds", "must be between 1 and 300");
+        if (m.SwitchTimeoutSeconds is < 1 or > 600) add("mqtt.switchTimeoutSeconds", "must be between 1 and 600");
         if (m.AuthFailureBackoffSeconds is < 1 or > 86400) add("mqtt.authFailureBackoffSeconds", "must be between 1 and 86400");
         if (m.PasswordFile is { Length: > 0 } pf && !File.Exists(pf))
             add("mqtt.passwordFile", $"'{pf}' does not exist: write the broker password there (first line; chmod 0640, chgrp workerpool), or name an environment variable in mqtt.passwordEnv instead");
