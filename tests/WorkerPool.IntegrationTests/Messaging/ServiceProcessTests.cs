@@ -141,10 +141,13 @@ public sealed partial class ServiceProcessTests : IDisposable
         foreach (var m in watcher.Messages)
         {
             string schema = m.Topic.Contains("/counts/", StringComparison.Ordinal) ? "count-record.schema.json"
-                : m.Topic.EndsWith("/status", StringComparison.Ordinal) ? "status.schema.json" : "heartbeat.schema.json";
+                : m.Topic.EndsWith("/status", StringComparison.Ordinal) ? "status.schema.json"
+                : m.Topic.EndsWith("/software", StringComparison.Ordinal) ? "software.schema.json" : "heartbeat.schema.json";
             Assert.Empty(SchemaCheck.Validate(schema, m.Json));
         }
         Assert.Contains(watcher.Messages, m => m.Topic.Contains("/counts/", StringComparison.Ordinal));
+        // The retained software state goes out at connect: idle, on a device never given a rollout.
+        Assert.Contains(watcher.Messages, m => m.Topic.EndsWith("/software", StringComparison.Ordinal) && m.Json.GetProperty("state").GetString() == "idle");
     }
 
     [Fact]
