@@ -151,6 +151,16 @@ public sealed class TrackerOptions
 
     /// <summary>How long a lost track is kept for re-identification, in seconds of video.</summary>
     public double LostSeconds { get; set; } = 1.5;
+
+    /// <summary>
+    /// A lost track's second chance: it may take a confident detection left over by the IoU matching whose centre
+    /// is within this many of its own heights of its prediction (it keeps its id, so its side of every line);
+    /// 0 turns it off. Larger finds more people again after an occlusion, and risks a jump across a line.
+    /// </summary>
+    public double LostReidHeights { get; set; } = 1.5;
+
+    /// <summary>Minimum IoU for a track seen once to be confirmed by its second detection.</summary>
+    public double UnconfirmedMatchIou { get; set; } = 0.3;
 }
 
 /// <summary>Counting windows and line behaviour.</summary>

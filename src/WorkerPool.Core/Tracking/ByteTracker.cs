@@ -12,12 +12,6 @@ namespace WorkerPool.Tracking;
 /// </summary>
 public sealed class ByteTracker
 {
-    private const double UnconfirmedIou = 0.3;
-
-    // A person lost in an occlusion often changed pace behind it, so its prediction no longer overlaps where it
-    // reappears. Lost tracks get a second chance on leftover confident detections by centre distance (in track
-    // heights): a re-found track keeps its id, and so its side of every counting line.
-    private const double LostReidHeights = 1.5;
     private TrackerOptions _options;
     private readonly List<Track> _tracks = [];
     private readonly List<Track> _candidates = [];
@@ -63,8 +57,12 @@ public sealed class ByteTracker
         Associate(_candidates, _high, _options.MatchIou, byDistance: false, seconds, _left);
         _high.Clear();
         _high.AddRange(_left);
+        // A person lost in an occlusion often changed pace behind it, so its prediction no longer overlaps where it
+        // reappears. Lost tracks get a second chance on leftover confident detections by centre distance (in track
+        // heights): a re-found track keeps its id, and so its side of every counting line.
         _candidates.RemoveAll(t => t.State != TrackState.Lost || t.LastFrame == _frames);
-        Associate(_candidates, _high, LostReidHeights, byDistance: true, seconds, _left);
+        if (_options.LostReidHeights > 0) Associate(_candidates, _high, _options.LostReidHeights, byDistance: true, seconds, _left);
+        else { _left.Clear(); _left.AddRange(_high); }
         _candidates.Clear();
         foreach (var t in _tracks) if (t.IsConfirmed) _candidates.Add(t);
 
@@ -79,7 +77,7 @@ public sealed class ByteTracker
         // 3. Unconfirmed tracks (seen once) with the remaining high-score detections; unmatched ones die.
         _candidates.Clear();
         foreach (var t in _tracks) if (!t.IsConfirmed) _candidates.Add(t);
-        Associate(_candidates, _high, UnconfirmedIou, byDistance: false, seconds, _left);
+        Associate(_candidates, _high, _options.UnconfirmedMatchIou, byDistance: false, seconds, _left);
         foreach (var t in _candidates)
         {
             if (t.LastFrame == _frames) t.IsConfirmed = true;

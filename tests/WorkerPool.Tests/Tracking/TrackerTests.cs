@@ -36,6 +36,23 @@ public class TrackerTests
         Assert.Equal(id, Assert.Single(back).Id);
     }
 
+    [Theory]
+    [InlineData(1.5, true)]
+    [InlineData(0.5, false)]
+    [InlineData(0, false)]
+    public void Update_PersonWhoChangedPaceBehindAnOcclusion_IsFoundAgainByDistanceOnlyWithinLostReidHeights(double heights, bool sameId)
+    {
+        var tracker = new ByteTracker(new TrackerOptions { LostSeconds = 2, LostReidHeights = heights });
+        int id = 0;
+        for (int f = 0; f < 10; f++) id = Step(tracker, f, Person(100 + 4 * f, 100)).Single().Id;
+        for (int f = 10; f < 18; f++) Assert.Empty(Step(tracker, f));
+        // It turned back while hidden: its prediction walked on (about x 170), it reappears where it started, so the
+        // boxes no longer overlap (IoU 0) and the centres are about 0.9 of its 80 px height apart.
+        Step(tracker, 18, Person(100, 100));
+        var back = Step(tracker, 19, Person(100, 100));
+        Assert.Equal(sameId, back.Any(t => t.Id == id));
+    }
+
     [Fact]
     public void Update_LowScoreDetectionOfTrackedPerson_KeepsTheTrackAlive()
     {

@@ -142,6 +142,8 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
         if (t.MatchIou is <= 0 or >= 1) add("tracker.matchIou", "must be between 0 and 1 (exclusive)");
         if (t.LowMatchIou is <= 0 or >= 1) add("tracker.lowMatchIou", "must be between 0 and 1 (exclusive)");
         if (t.LostSeconds is < 0 or > 60) add("tracker.lostSeconds", "must be between 0 and 60");
+        if (t.LostReidHeights is < 0 or > 10) add("tracker.lostReidHeights", "must be between 0 (off) and 10");
+        if (t.UnconfirmedMatchIou is <= 0 or >= 1) add("tracker.unconfirmedMatchIou", "must be between 0 and 1 (exclusive)");
     }
 
     private static void ValidateCounting(CountingOptions? counting, Action<string, string> add)
