@@ -49,6 +49,13 @@ public sealed class CountRecord
     /// window's other records.
     /// </summary>
     public bool Partial { get; set; }
+
+    /// <summary>
+    /// True for the first window a camera counted after the service (or that camera's pipeline) started: tracks need
+    /// a few frames to be confirmed, so its occupancy starts low and a crossing under way at the start may be
+    /// missed. A dashboard showing "people in the room now" waits for the next window; sums take it as it is.
+    /// </summary>
+    public bool WarmingUp { get; set; }
 }
 
 /// <summary>Crossings of one line.</summary>

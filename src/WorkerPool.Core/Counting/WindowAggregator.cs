@@ -16,6 +16,7 @@ public sealed class WindowAggregator
     private readonly int[] _lastOccupancy;
     private long _processed, _dropped, _failed;
     private DateTimeOffset _start = DateTimeOffset.MinValue;
+    private bool _warmingUp = true;
 
     /// <summary>Creates an aggregator for one camera's lines and zones.</summary>
     public WindowAggregator(string deviceId, string cameraId, int windowSeconds, IReadOnlyList<string> lineIds, IReadOnlyList<string> zoneIds)
@@ -116,6 +117,8 @@ public sealed class WindowAggregator
     private CountRecord Close()
     {
         var record = ToRecord();
+        // Warm once a window saw frames: one the camera delivered nothing in has no tracks to warm up.
+        if (_processed > 0) _warmingUp = false;
         Array.Clear(_in);
         Array.Clear(_out);
         Array.Clear(_zones);
@@ -134,6 +137,7 @@ public sealed class WindowAggregator
             FramesProcessed = _processed,
             FramesDropped = _dropped,
             FramesFailed = _failed,
+            WarmingUp = _warmingUp,
         };
         for (int l = 0; l < _lineIds.Length; l++) record.Lines[_lineIds[l]] = new LineCount(_in[l], _out[l]);
         for (int z = 0; z < _zoneIds.Length; z++)

@@ -90,12 +90,12 @@ internal sealed class BatchWriter(FleetStore store, string instance)
     private const string CountsSql = """
         WITH input AS (
             SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::timestamptz[],
-                                 $7::bigint[], $8::bigint[], $9::bigint[], $10::boolean[], $11::timestamptz[], $23::boolean[])
+                                 $7::bigint[], $8::bigint[], $9::bigint[], $10::boolean[], $11::timestamptz[], $23::boolean[], $24::boolean[])
                 AS t(message_id, device_id, camera_id, seq, window_start, window_end, frames_processed, frames_dropped,
-                     frames_failed, clock_synced, received_at, partial)
+                     frames_failed, clock_synced, received_at, partial, warming_up)
         ), ins AS (
             INSERT INTO count_windows (message_id, device_id, camera_id, seq, window_start, window_end, frames_processed,
-                                       frames_dropped, frames_failed, clock_synced, received_at, partial)
+                                       frames_dropped, frames_failed, clock_synced, received_at, partial, warming_up)
             SELECT * FROM input ORDER BY device_id, camera_id, seq
             ON_CONFLICT
             RETURNING message_id, window_start, device_id, camera_id, seq
@@ -139,7 +139,7 @@ internal sealed class BatchWriter(FleetStore store, string instance)
         int n = counts.Count;
         var ids = new Guid[n]; var devices = new string[n]; var cameras = new string[n]; var seqs = new long[n];
         var starts = new DateTime[n]; var ends = new DateTime[n]; var processed = new long[n]; var dropped = new long[n];
-        var failed = new long[n]; var synced = new bool[n]; var receivedAt = new DateTime[n]; var partial = new bool[n];
+        var failed = new long[n]; var synced = new bool[n]; var receivedAt = new DateTime[n]; var partial = new bool[n]; var warming = new bool[n];
         var lineIds = new List<Guid>(); var lineNames = new List<string>(); var lineIn = new List<long>(); var lineOut = new List<long>();
         var zoneIds = new List<Guid>(); var zoneNames = new List<string>(); var zoneMean = new List<double>(); var zoneMin = new List<int>(); var zoneMax = new List<int>();
         for (int i = 0; i < n; i++)
@@ -148,7 +148,7 @@ internal sealed class BatchWriter(FleetStore store, string instance)
             ids[i] = id; devices[i] = record.DeviceId; cameras[i] = record.CameraId; seqs[i] = record.Seq;
             starts[i] = record.WindowStart.UtcDateTime; ends[i] = record.WindowEnd.UtcDateTime;
             processed[i] = record.FramesProcessed; dropped[i] = record.FramesDropped; failed[i] = record.FramesFailed;
-            synced[i] = record.ClockSynced; receivedAt[i] = counts[i].ReceivedAt; partial[i] = record.Partial;
+            synced[i] = record.ClockSynced; receivedAt[i] = counts[i].ReceivedAt; partial[i] = record.Partial; warming[i] = record.WarmingUp;
             foreach (var (line, count) in record.Lines ?? [])
             {
                 if (count is null) continue;
@@ -175,6 +175,7 @@ internal sealed class BatchWriter(FleetStore store, string instance)
         p.Add(new NpgsqlParameter<int[]> { TypedValue = [.. zoneMax] });
         p.Add(new NpgsqlParameter<string> { TypedValue = instance }); p.Add(new NpgsqlParameter<int> { TypedValue = received });
         p.Add(new NpgsqlParameter<bool[]> { TypedValue = partial });
+        p.Add(new NpgsqlParameter<bool[]> { TypedValue = warming });
         return command;
     }
 }

@@ -36,7 +36,7 @@ public sealed class IngestTests
     }
 
     [SkippableFact]
-    public async Task A_partial_record_closed_from_a_checkpoint_is_stored_with_its_flag_beside_the_windows_other_part()
+    public async Task A_partial_record_closed_from_a_checkpoint_is_stored_with_its_flag_beside_the_windows_other_part_and_warming_up_is_kept()
     {
         Skip.IfNot(Infrastructure.PostgresServer.Available, "PostgreSQL server not installed");
         await using var fleet = await FleetFixture.StartAsync();
@@ -51,12 +51,14 @@ public sealed class IngestTests
                 {"messageId":"{{{id}}}","seq":{{{seq}}},"deviceId":"dev-p","cameraId":"cam",
                  "windowStart":"2026-12-01T10:00:00+00:00","windowEnd":"2026-12-01T10:01:00+00:00",
                  "framesProcessed":10,"framesDropped":0,"framesFailed":0,"lines":{"door":{"in":{{{@in}}},"out":0}},"zones":{},
-                 "clockSynced":true,"partial":{{{(partial ? "true" : "false")}}}}
+                 "clockSynced":true,"partial":{{{(partial ? "true" : "false")}}},"warmingUp":{{{(partial ? "false" : "true")}}}}
                 """, retain: false);
         }
 
         Assert.Equal(2, await fleet.WaitForAsync("SELECT count(*) FROM count_windows WHERE device_id = 'dev-p'", 2, TimeSpan.FromSeconds(60)));
         Assert.Equal(1L, await fleet.Database.ScalarAsync("SELECT count(*) FROM count_windows WHERE device_id = 'dev-p' AND partial AND seq = 1"));
+        // The restarted process's own first window: marked warming up.
+        Assert.Equal(1L, await fleet.Database.ScalarAsync("SELECT count(*) FROM count_windows WHERE device_id = 'dev-p' AND warming_up AND seq = 2"));
         // Summed, the window holds both parts.
         Assert.Equal(5L, await fleet.Database.ScalarAsync("SELECT sum(in_count)::bigint FROM line_counts WHERE device_id = 'dev-p' AND line_id = 'door'"));
     }

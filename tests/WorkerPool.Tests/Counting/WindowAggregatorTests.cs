@@ -19,6 +19,21 @@ public class WindowAggregatorTests
     }
 
     [Fact]
+    public void FirstWindowWithFramesAfterStart_IsWarmingUp_TheNextOnesAreNot()
+    {
+        var agg = new WindowAggregator("dev", "cam", 60, [], ["lobby"]);
+        agg.Advance(T0);
+        var empty = agg.Advance(T0.AddSeconds(60)); // the camera delivered nothing yet: no tracks warmed up
+        agg.AddProcessed([1]);
+        Assert.True(agg.Peek()!.WarmingUp); // a checkpoint of it says so too
+        var first = agg.Advance(T0.AddSeconds(120));
+        agg.AddProcessed([3]);
+        var second = agg.Advance(T0.AddSeconds(180));
+
+        Assert.Equal((true, true, false), (empty!.WarmingUp, first!.WarmingUp, second!.WarmingUp));
+    }
+
+    [Fact]
     public void Advance_FrameInNextWindow_ClosesRecordWithCountsAndOccupancy()
     {
         var agg = new WindowAggregator("dev", "cam", 60, ["door"], ["lobby"]);
