@@ -23,6 +23,7 @@ internal static class Cli
         root.Subcommands.Add(CaInitVerb.Build());
         root.Subcommands.Add(ProvisionVerb.Build());
         root.Subcommands.Add(RenewVerb.Build());
+        root.Subcommands.Add(DecommissionVerb.Build());
         root.Subcommands.Add(IngestCommand.Build(Database()));
         root.Subcommands.Add(ReportCommand.Build(Database()));
         root.Subcommands.Add(ServeCommand.Build(Database()));

@@ -39,12 +39,16 @@ internal sealed record BrokerEndpoint(string Host, int Port, FileInfo? Ca, FileI
     }
 }
 
-/// <summary>The command-line options that make a <see cref="BrokerEndpoint"/>, added to each verb that talks MQTT.</summary>
-internal sealed class BrokerArguments
+/// <summary>
+/// The command-line options that make a <see cref="BrokerEndpoint"/>, added to each verb that talks MQTT. Verbs
+/// whose <c>--ca</c> names the fleet CA's folder (<c>renew</c>, <c>decommission</c>) take the broker's CA as
+/// <paramref name="caOption"/> <c>--broker-ca</c>.
+/// </summary>
+internal sealed class BrokerArguments(string caOption = "--ca")
 {
     public Option<string> Broker { get; } = new("--broker") { Description = "Broker HOST:PORT", DefaultValueFactory = _ => "127.0.0.1:1883" };
     public Option<string> Prefix { get; } = new("--prefix") { Description = "Topic prefix", DefaultValueFactory = _ => "workerpool" };
-    public Option<FileInfo?> Ca { get; } = new("--ca") { Description = "CA file for TLS to the broker" };
+    public Option<FileInfo?> Ca { get; } = new(caOption) { Description = "CA file for TLS to the broker" };
     public Option<FileInfo?> Cert { get; } = new("--cert") { Description = "Client certificate (PEM) for mutual TLS" };
     public Option<FileInfo?> CertKey { get; } = new("--cert-key") { Description = "Client certificate key (PEM)" };
     public Option<string?> ServerName { get; } = new("--server-name") { Description = "Name the broker certificate must carry" };

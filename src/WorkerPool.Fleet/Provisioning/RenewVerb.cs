@@ -25,22 +25,16 @@ internal static class RenewVerb
         var device = new Option<string>("--device") { Description = "Device id", Required = true };
         var caDir = new Option<DirectoryInfo>("--ca") { Description = "Folder written by ca init", Required = true };
         var key = new Option<FileInfo>("--key", "--signing-key") { Description = "Fleet private key (PEM) that signs the two commands", Required = true };
-        var broker = new Option<string>("--broker") { Description = "Broker HOST:PORT", DefaultValueFactory = _ => "127.0.0.1:1883" };
-        var prefix = new Option<string>("--prefix") { Description = "Topic prefix", DefaultValueFactory = _ => "workerpool" };
-        var brokerCa = new Option<FileInfo?>("--broker-ca") { Description = "CA file for TLS to the broker" };
-        var cert = new Option<FileInfo?>("--cert") { Description = "Client certificate (PEM) for mutual TLS" };
-        var certKey = new Option<FileInfo?>("--cert-key") { Description = "Client certificate key (PEM)" };
-        var serverName = new Option<string?>("--server-name") { Description = "Name the broker certificate must carry" };
+        var broker = new BrokerArguments(caOption: "--broker-ca");
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for each answer (the switch takes up to twice the device's mqtt.switchTimeoutSeconds)", DefaultValueFactory = _ => 90 };
         var command = new Command("renew", "Renew a device's certificate over MQTT: CSR from the device, signed by the fleet CA, installed after a test connection")
         {
-            device, caDir, key, broker, prefix, brokerCa, cert, certKey, serverName, timeout,
+            device, caDir, key, timeout,
         };
+        broker.AddTo(command);
         command.SetAction((r, token) =>
         {
-            var (host, port) = BrokerEndpoint.Parse(r.GetValue(broker)!);
-            var target = new OperatorTarget(new BrokerEndpoint(host, port, r.GetValue(brokerCa), r.GetValue(cert), r.GetValue(certKey), r.GetValue(serverName)),
-                r.GetValue(prefix)!, r.GetValue(device)!, r.GetValue(key), TimeSpan.FromSeconds(r.GetValue(timeout)));
+            var target = new OperatorTarget(broker.Endpoint(r), r.GetValue(broker.Prefix)!, r.GetValue(device)!, r.GetValue(key), TimeSpan.FromSeconds(r.GetValue(timeout)));
             return RunAsync(target, r.GetValue(caDir)!, token);
         });
         return command;
