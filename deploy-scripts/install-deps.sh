@@ -7,7 +7,9 @@ set -euo pipefail
 profile="${1:-runtime}"
 # ffmpeg: network and USB cameras are read through it. On x64, the bundled OpenCvSharp extern links GTK 3 and
 # libatomic (a minimal Debian lacks both); on other architectures the board's own extern brings its own needs.
-packages=(ffmpeg)
+# curl, openssl and ca-certificates: the root update helper downloads releases (resuming) and verifies their
+# signatures (update-agent.sh, update.sh --manifest); a minimal Debian has none of them.
+packages=(ffmpeg curl openssl ca-certificates)
 if [ "$(dpkg --print-architecture)" = amd64 ]; then packages+=(libgtk-3-0 libatomic1); fi
 if [ "$profile" = demo ] || [ "$profile" = test ]; then
   # A local broker for the demo and the MQTT tests (started by them on loopback, never as a system service), and the

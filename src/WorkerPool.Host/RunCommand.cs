@@ -77,7 +77,14 @@ internal static class RunCommand
         Logging.Configure(builder.Logging);
         // The service's own log tail for get-logs, under the same filters as the console.
         builder.Logging.AddLogTail();
-        builder.Services.AddSystemd();
+        // Type=notify by NOTIFY_SOCKET, not by AddSystemd()'s guess: it looks for systemd as PID 1 in /proc, which
+        // the unit's ProtectProc=invisible hides, so READY=1 never went out and systemd held the unit in "activating"
+        // until TimeoutStartSec killed it (docs/SYSTEMD-SMOKE.md). systemd sets NOTIFY_SOCKET exactly when it waits for one.
+        if (Environment.GetEnvironmentVariable("NOTIFY_SOCKET") is { Length: > 0 })
+        {
+            builder.Services.AddSingleton<Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier, Microsoft.Extensions.Hosting.Systemd.SystemdNotifier>();
+            builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Systemd.SystemdLifetime>();
+        }
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new BuildInfo(Version(), FullVersion()));

@@ -322,6 +322,26 @@ public sealed class DeployScriptTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task RuntimeDependencies_IncludeWhatTheRootUpdateHelperRuns_OnAMinimalDebian()
+    {
+        // A minimal Debian (the systemd smoke test's) had no curl and no openssl after install.sh: every remote update
+        // would have failed. install-deps.sh runtime is run here against a fake dpkg that has nothing installed.
+        using var dir = new TempDir();
+        string bin = dir.File("bin");
+        Directory.CreateDirectory(bin);
+        File.WriteAllText(Path.Combine(bin, "dpkg-query"), "#!/bin/sh\nexit 1\n");
+        File.WriteAllText(Path.Combine(bin, "apt-get"), "#!/bin/sh\necho \"$*\" >>'" + dir.File("apt.log") + "'\n");
+        foreach (var f in new[] { "dpkg-query", "apt-get" }) File.SetUnixFileMode(Path.Combine(bin, f), (UnixFileMode)0x1ED);
+        var (code, _, stderr) = await HostProcess.RunFileAsync(Repo.Path("deploy-scripts", "install-deps.sh"),
+            new Dictionary<string, string> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") }, TimeSpan.FromMinutes(1), "runtime");
+        Assert.True(code == 0, string.Join("\n", stderr));
+
+        string install = File.ReadAllLines(dir.File("apt.log")).Single(l => l.StartsWith("install", StringComparison.Ordinal));
+        var packages = install.Split(' ');
+        foreach (string needed in new[] { "curl", "openssl", "ca-certificates", "ffmpeg" }) Assert.Contains(needed, packages);
+    }
+
+    [Fact]
     public async Task EveryShellScript_PassesShellcheck()
     {
         var scripts = Directory.GetFiles(Repo.Path("deploy-scripts"), "*.sh").Append(Repo.Path("deploy-scripts", "workerpool"))
@@ -385,7 +405,7 @@ public sealed class DeployScriptTests : IAsyncDisposable
         Skip.IfNot(File.Exists("/usr/bin/systemd-analyze"), "systemd-analyze is not installed");
         string unit = Repo.Path("deploy-scripts", "systemd", "workerpool.service");
         var lines = File.ReadAllLines(unit);
-        foreach (string directive in (string[])["CapabilityBoundingSet=", "SystemCallFilter=@system-service", "ProtectProc=invisible", "DevicePolicy=closed",
+        foreach (string directive in (string[])["CapabilityBoundingSet=", "SystemCallFilter=@system-service", "ProtectProc=invisible", "DevicePolicy=closed", "ReadOnlyPaths=/run/lock /dev/shm",
             "DeviceAllow=char-video4linux rw", "DeviceAllow=char-gpiochip rw"])
             Assert.Contains(directive, lines);
 

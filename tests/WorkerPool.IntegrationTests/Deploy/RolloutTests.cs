@@ -136,8 +136,14 @@ public sealed class RolloutTests : IAsyncLifetime
         var rollout = report.GetProperty("rollouts")[0];
         Assert.Equal(("r-1.1.0-bbb", "completed"), (rollout.GetProperty("id").GetString(), rollout.GetProperty("state").GetString()));
         Assert.All(rollout.GetProperty("devices").EnumerateArray(), d => Assert.Equal("healthy", d.GetProperty("state").GetString()));
-        // The dashboard's API shows the same.
+        // serve --releases answers range requests, so a device's interrupted download resumes.
         using var http = new HttpClient();
+        using var range = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://127.0.0.1:{_httpPort}/releases/1.1.0+bbb/workerpool-1.1.0+bbb-linux-x64.tar.gz"));
+        range.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(100, null);
+        using var partial = await http.SendAsync(range);
+        Assert.Equal(System.Net.HttpStatusCode.PartialContent, partial.StatusCode);
+        Assert.Equal(new FileInfo(Path.Combine(Path.GetDirectoryName(manifest)!, "workerpool-1.1.0+bbb-linux-x64.tar.gz")).Length - 100, (await partial.Content.ReadAsByteArrayAsync()).Length);
+        // The dashboard's API shows the same.
         using var doc = JsonDocument.Parse(await http.GetStringAsync(new Uri($"http://127.0.0.1:{_httpPort}/api/rollouts")));
         Assert.Equal("completed", doc.RootElement[0].GetProperty("state").GetString());
     }

@@ -93,6 +93,9 @@ public sealed class HealthAndThermalTests : IDisposable
             int n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
             received.Add(Encoding.UTF8.GetString(buffer, 0, n));
         }
+        // Type=notify: READY=1 once started, whatever PID 1 is or whether the unit's ProtectProc=invisible hides it
+        // (the smoke test under systemd saw a unit stuck in "activating" when the host looked for systemd in /proc/1).
+        Assert.Contains(received, m => m.Split('\n').Contains("READY=1"));
         Assert.Contains(received, m => m == "WATCHDOG=1\nSTATUS=healthy");
         Assert.Equal(1, host.Count("systemd watchdog on: pinging every 1 s"));
         Assert.Contains(host.Stderr, l => l.StartsWith("<6>WorkerPool.Health[7003]", StringComparison.Ordinal)); // journald priority: info
