@@ -56,17 +56,19 @@ internal static class EvaluateCommand
         var observer = new EvaluationObserver(inputs.Camera.Zones.Count);
         var outcome = await VideoReplay.RunAsync(inputs, observer, loggers, token).ConfigureAwait(false);
         long frames = outcome.Counts.FramesProcessed;
+        // The reference covers every frame the video had, counted or not (a frame whose inference failed is still one).
+        long videoFrames = Math.Max(frames, observer.LastFrame);
 
-        if (truth.LastFrame > frames)
+        if (truth.LastFrame > videoFrames)
         {
-            int beyond = truth.Boxes.Count(b => b.Frame > frames);
+            int beyond = truth.Boxes.Count(b => b.Frame > videoFrames);
             await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"evaluate: the ground truth has {beyond} boxes on frames {frames + 1}..{truth.LastFrame}, beyond the video's {frames} frames; they are left out")).ConfigureAwait(false);
+                $"evaluate: the ground truth has {beyond} boxes on frames {videoFrames + 1}..{truth.LastFrame}, beyond the video's {videoFrames} frames; they are left out")).ConfigureAwait(false);
         }
-        var reference = ReferenceCounter.Count(truth, inputs.Camera, width, height, frames);
+        var reference = ReferenceCounter.Count(truth, inputs.Camera, width, height, videoFrames);
         long tolerance = (long)Math.Round(MatchSeconds * videoFps);
         var lines = CrossingMatcher.Match(inputs.Camera.Lines.Select(l => l.Id), observer.Crossings, reference.Crossings, tolerance);
-        var zones = inputs.Camera.Zones.Select((z, i) => ZoneAccuracy.Compare(z.Id, observer.Occupancy(i, frames), reference.ZoneOccupancy[i])).ToArray();
+        var zones = inputs.Camera.Zones.Select((z, i) => ZoneAccuracy.Compare(z.Id, observer.Occupancy(i, videoFrames), reference.ZoneOccupancy[i])).ToArray();
         var report = new EvaluationReport(frames, frames / Math.Max(outcome.Seconds, 1e-9), lines, zones);
 
         if (args.AnnotateErrors is not null)
@@ -129,6 +131,7 @@ internal static class EvaluateCommand
     {
         private readonly List<int>[] _occupancy = Enumerable.Range(0, zones).Select(_ => new List<int>()).ToArray();
         private readonly Dictionary<int, List<(long Frame, Geometry.BoxF Box)>> _paths = [];
+        private long _lastFrame;
 
         /// <summary>Device crossings with 1-based frames (the ground truth's numbering).</summary>
         public List<Crossing> Crossings { get; } = [];
@@ -138,8 +141,14 @@ internal static class EvaluateCommand
 
         public void OnFrame(InferenceResult result, IReadOnlyList<Track> tracks, ReadOnlySpan<int> zoneOccupancy)
         {
-            // In replay mode every frame is counted in order, so frame n's occupancy lands at index n - 1.
-            for (int z = 0; z < _occupancy.Length; z++) _occupancy[z].Add(zoneOccupancy[z]);
+            // By the frame's own number: a frame that failed inference never comes here, and must not shift the rest.
+            for (int z = 0; z < _occupancy.Length; z++)
+            {
+                var zone = _occupancy[z];
+                while (zone.Count <= result.Sequence) zone.Add(0);
+                zone[(int)result.Sequence] = zoneOccupancy[z];
+            }
+            _lastFrame = Math.Max(_lastFrame, result.Sequence + 1);
             foreach (var track in tracks)
             {
                 if (!_paths.TryGetValue(track.Id, out var path)) _paths[track.Id] = path = [];
@@ -147,6 +156,10 @@ internal static class EvaluateCommand
             }
         }
 
+        /// <summary>The highest 1-based frame number counted.</summary>
+        public long LastFrame => _lastFrame;
+
+        /// <summary>Per-frame occupancy of a zone, index 0 = frame 1.</summary>
         public List<int> Occupancy(int zone, long frames) => _occupancy[zone].Take((int)frames).ToList();
 
         public List<(long Frame, Geometry.BoxF Box)> PathOf(int trackId, long fromFrame, long toFrame) =>

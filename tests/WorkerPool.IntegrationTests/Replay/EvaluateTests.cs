@@ -147,4 +147,30 @@ public class EvaluateArgumentTests
         Assert.Contains(stderr, l => l.Contains("--camera: no camera 'door'", StringComparison.Ordinal));
         Assert.Contains(stderr, l => l.Contains("--gt:", StringComparison.Ordinal) && l.Contains("does not exist", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Evaluate_GroundTruthLongerThanTheVideo_ReportsTheFramesBeyondAndEvaluatesTheRest()
+    {
+        using var dir = new TempDir();
+        string clip = dir.File("first20.avi");
+        // The first 20 frames of the sample, written by OpenCV's own MJPEG writer (no FFmpeg needed).
+        using (var source = new VideoCapture(Repo.Sample))
+        using (var writer = new VideoWriter(clip, VideoWriter.FourCC('M', 'J', 'P', 'G'), 10, new Size(768, 576)))
+        using (var frame = new Mat())
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                Assert.True(source.Read(frame), "the sample has fewer than 20 frames");
+                writer.Write(frame);
+            }
+        }
+        var (code, stdout, stderr) = await HostProcess.RunAsync(TimeSpan.FromMinutes(2), "evaluate", "--config", Repo.DemoConfig, "--camera", "vtest",
+            "--video", clip, "--gt", Repo.PetsGroundTruth);
+        Assert.True(code == 0, string.Join("\n", stderr.TakeLast(20)));
+        Assert.Contains(stderr, l => l.Contains("beyond the video's 20 frames", StringComparison.Ordinal));
+        using var doc = JsonDocument.Parse(stdout[^1]);
+        Assert.Equal(20, doc.RootElement.GetProperty("frames").GetInt64());
+        var frameZone = doc.RootElement.GetProperty("zones").GetProperty("frame");
+        Assert.InRange(frameZone.GetProperty("refMean").GetDouble(), 1, 10);
+    }
 }
