@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace WorkerPool.Host;
 
-/// <summary>The device's command line: <c>run</c> (the service), <c>replay</c> (count a video as fast as possible), <c>check</c> (validate a config). The operator tools live in <c>workerpool-fleet</c>.</summary>
+/// <summary>The device's command line: <c>run</c> (the service), <c>replay</c> (count a video as fast as possible), <c>evaluate</c> (a replay against ground truth), <c>check</c> (validate a config). The operator tools live in <c>workerpool-fleet</c>.</summary>
 internal static class Cli
 {
     public static RootCommand Build()
@@ -25,6 +25,20 @@ internal static class Cli
             result.GetValue(rConfig)!, result.GetValue(camera)!, result.GetValue(video)!, result.GetValue(model),
             result.GetValue(framesOut), result.GetValue(annotate)), token));
 
+        var eConfig = new Option<FileInfo>("--config", "-c") { Description = "Device config file (JSON)", Required = true };
+        var eCamera = new Option<string>("--camera") { Description = "Id of the camera whose lines and zones are evaluated", Required = true };
+        var eVideo = new Option<FileInfo>("--video") { Description = "Video file to count", Required = true };
+        var gt = new Option<FileInfo>("--gt") { Description = "Ground truth of the video, MOTChallenge lines frame,id,left,top,width,height,... (frame 1 = the first frame)", Required = true };
+        var eModel = new Option<FileInfo?>("--model") { Description = "Use this .onnx instead of the config's (must match the manifest's sha256)" };
+        var annotateErrors = new Option<DirectoryInfo?>("--annotate-errors") { Description = "Save a PNG per missed or extra crossing: the frame, the line and the track's path" };
+        var evaluate = new Command("evaluate", "Replay a video and compare its line crossings and zone occupancy with MOTChallenge ground truth; prints a JSON summary last")
+        {
+            eConfig, eCamera, eVideo, gt, eModel, annotateErrors,
+        };
+        evaluate.SetAction((result, token) => EvaluateCommand.ExecuteAsync(new EvaluateArgs(
+            result.GetValue(eConfig)!, result.GetValue(eCamera)!, result.GetValue(eVideo)!, result.GetValue(gt)!, result.GetValue(eModel),
+            result.GetValue(annotateErrors)), token));
+
         var cConfig = new Option<FileInfo>("--config", "-c") { Description = "Device config file (JSON)", Required = true };
         var serviceUser = new Option<string?>("--service-user")
         {
@@ -33,6 +47,6 @@ internal static class Cli
         var check = new Command("check", "Validate a device config (and the model and ONNX Runtime) as run would, without starting anything") { cConfig, serviceUser };
         check.SetAction((result, _) => CheckCommand.ExecuteAsync(result.GetValue(cConfig)!, result.GetValue(serviceUser)));
 
-        return new RootCommand("WorkerPool: people counting on edge devices") { run, replay, check };
+        return new RootCommand("WorkerPool: people counting on edge devices") { run, replay, evaluate, check };
     }
 }

@@ -33,57 +33,14 @@ internal static class ReplayCommand
         }
         using var loggers = LoggerFactory.Create(Logging.Configure);
         var errors = new List<ConfigError>();
-        DeviceConfig config;
-        try { config = ConfigLoader.Load(args.Config.FullName); }
-        catch (ConfigException ex) { return await FailAsync(ex.Errors).ConfigureAwait(false); }
-        errors.AddRange(DeviceConfigValidator.Validate(config, checkModel: false));
-        var camera = config.Cameras.FirstOrDefault(c => c?.Id == args.Camera);
-        if (camera is null) errors.Add(new("--camera", $"no camera '{args.Camera}' in the config (has: {string.Join(", ", config.Cameras.Select(c => c?.Id))})"));
-        if (!args.Video.Exists) errors.Add(new("--video", $"'{args.Video.FullName}' does not exist"));
-        else
-        {
-            // Replay has no camera to wait for: a file that is not a video is an error now, not a reconnect loop.
-            try { using var probe = new OpenCvFileSource(args.Video.FullName); }
-            catch (IOException ex) { errors.Add(new("--video", ex.Message)); }
-        }
-        var model = errors.Count == 0 ? ModelInspector.Check(config, errors, args.Model?.FullName) : null;
-        if (errors.Count > 0 || model is null || camera is null) return await FailAsync(errors).ConfigureAwait(false);
+        if (VideoReplay.Prepare(args.Config, args.Camera, args.Video, args.Model, errors) is not { } inputs)
+            return await VideoReplay.FailAsync(errors).ConfigureAwait(false);
 
-        camera.Loop = false; // replay counts the video once
-        var time = TimeProvider.System;
-        var detectors = new OnnxDetectorFactory(model, config, loggers.CreateLogger("WorkerPool.Inference"));
-        var source = new CameraUri(SourceKind.File, args.Video.FullName);
-        await using var observer = new ReplayObserver(args.FramesOut?.FullName, camera.Zones.Select(z => z.Id).ToArray());
-        var setup = new PipelineSetup(PipelineMode.Replay, new NullCountSink(), new FrameSourceFactory(time))
-        {
-            Detectors = _ => detectors,
-            Cameras = _ => [(camera, source)],
-            Observer = observer,
-        };
-        var control = new DeviceControl(config, setup, time, loggers);
-        var clock = Stopwatch.StartNew();
-        try
-        {
-            await control.StartAsync(token).ConfigureAwait(false);
-            await control.CamerasCompletion.WaitAsync(token).ConfigureAwait(false);
-        }
-        finally
-        {
-            await control.DisposeAsync().ConfigureAwait(false);
-        }
-        clock.Stop();
-
-        var status = control.Status(); // final: every frame counted, the last window closed
-        var counts = status.Cameras.Single().Counts;
-        if (args.Annotate is not null) Annotate(args.Video.FullName, args.Annotate.FullName, camera, counts, observer);
-        Console.Out.WriteLine(Summary(counts, clock.Elapsed.TotalSeconds));
-        return status.Cameras.Any(c => c.Capture.State == CameraState.Ended) ? ExitCodes.Ok : ExitCodes.Failure;
-    }
-
-    private static async Task<int> FailAsync(IEnumerable<ConfigError> errors)
-    {
-        await Console.Error.WriteLineAsync("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e))).ConfigureAwait(false);
-        return ExitCodes.InvalidConfig;
+        await using var observer = new ReplayObserver(args.FramesOut?.FullName, inputs.Camera.Zones.Select(z => z.Id).ToArray());
+        var outcome = await VideoReplay.RunAsync(inputs, observer, loggers, token).ConfigureAwait(false);
+        if (args.Annotate is not null) Annotate(args.Video.FullName, args.Annotate.FullName, inputs.Camera, outcome.Counts, observer);
+        Console.Out.WriteLine(Summary(outcome.Counts, outcome.Seconds));
+        return outcome.Ended ? ExitCodes.Ok : ExitCodes.Failure;
     }
 
     /// <summary>The summary line: frames, seconds, fps, per-line in/out, per-zone mean/max occupancy.</summary>

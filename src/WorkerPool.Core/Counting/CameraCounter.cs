@@ -16,6 +16,10 @@ public interface IFrameObserver
 {
     /// <summary>Called in frame order with the frame's result, its confirmed tracks and per-zone occupancy.</summary>
     void OnFrame(InferenceResult result, IReadOnlyList<Track> tracks, ReadOnlySpan<int> zoneOccupancy);
+
+    /// <summary>Called as a line counts a crossing (before that frame's <see cref="OnFrame"/>): <c>evaluate</c> matches them to the ground truth's.</summary>
+    /// <param name="direction">+1 for <c>in</c>, -1 for <c>out</c>.</param>
+    void OnCrossing(InferenceResult result, string lineId, int direction, int trackId) { }
 }
 
 /// <summary>
@@ -222,6 +226,7 @@ public sealed class CameraCounter
                 if (direction == 0) continue;
                 _window.AddCrossing(l, direction);
                 Log.LineCrossed(_logger, CameraId, _lines[l].Id, direction > 0 ? "in" : "out", track.Id);
+                Observer?.OnCrossing(r, _lines[l].Id, direction, track.Id);
             }
             for (int z = 0; z < _zones.Length; z++)
                 if (_zones[z].Contains(feet)) _occupancy[z]++;

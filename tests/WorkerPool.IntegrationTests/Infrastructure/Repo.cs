@@ -13,6 +13,10 @@ public static class Repo
 
     public static string Sample => Require(Path("samples", "vtest.avi"), "deploy-scripts/fetch-sample.sh");
 
+    /// <summary>The PETS 2009 S2.L1 ground truth of vtest.avi, beside the checkout in ../shared.</summary>
+    public static string PetsGroundTruth => Require(System.IO.Path.GetFullPath(Path("..", "shared", "datasets", "pets09-s2l1", "gt.txt")),
+        "nothing: it comes with ../shared/datasets");
+
     public static string DemoConfig => Path("device-config", "demo.json");
 
     public static string HostScript => Path("deploy-scripts", "workerpool");
