@@ -17,6 +17,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 release="$(cd "${1:-$root/artifacts/linux-x64}" && pwd)"
 work="${WORK_DIR:-/var/tmp/workerpool-smoke}"
+# debootstrap's result is kept in base/ and copied afresh to root/ for every run, so a run never starts from what
+# the last one installed (the release, its user, curl and openssl: step 4 checks whether install.sh brings them).
+base="$work/base"
 os="$work/root"
 port="${SMOKE_HTTP_PORT:-18671}"
 [ "$(id -u)" = 0 ] || { echo "systemd-smoke: run as root" >&2; exit 2; }
@@ -34,18 +37,19 @@ check() { if "$@"; then pass=$((pass + 1)); echo "   ok: ${*: -1}"; else fail=$(
 is() { [ "$1" = "$2" ]; }
 isnt() { [ "$1" != "$2" ]; }
 
-if [ ! -x "$os/lib/systemd/systemd" ]; then
-  step "debootstrap a minimal Debian 12 with systemd and Mosquitto into $os"
+if [ ! -x "$base/lib/systemd/systemd" ]; then
+  step "debootstrap a minimal Debian 12 with systemd and Mosquitto into $base"
   mkdir -p "$work"
   # dbus-user-session and libpam-systemd: without them dpkg cannot configure dconf, which GTK pulls in. Step 4's
   # test tools: python3 (its http.server serves the second release) and mosquitto-clients (reads the software
   # topic). Not curl nor openssl: the device gets those from install.sh or not at all, and step 4 checks which.
   debootstrap --variant=minbase \
     --include=systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,procps,mosquitto,mosquitto-clients,python3 \
-    bookworm "$os" http://deb.debian.org/debian >"$work/debootstrap.log" 2>&1
-  cp /etc/resolv.conf "$os/etc/resolv.conf"
+    bookworm "$base" http://deb.debian.org/debian >"$work/debootstrap.log" 2>&1
+  cp /etc/resolv.conf "$base/etc/resolv.conf"
 fi
-rm -rf "$os/root/release" "$os/root/broken" "$os/root/next" "$os/srv/releases"
+rm -rf "$os"
+cp -a "$base" "$os"
 cp -a "$release" "$os/root/release"
 cp "$root/samples/vtest.avi" "$os/srv/vtest.avi"
 cat >"$os/root/site.json" <<'JSON'
@@ -203,14 +207,23 @@ wait_final() {
 }
 has() { inside sh -c "command -v $1" >/dev/null; }
 state_has() { inside grep -qF "$1" "$spool/state.json"; }
-# The retained software topic, once it carries $1 (the service relays state.json every 2 s).
-software_has() {
+# True once the retained software topic's field $1 is $2 (the service relays state.json every 2 s). Compared
+# parsed: the service's JSON may escape characters state.json has plain ("+" as \u002B).
+software_is() {
+  local got=""
   for _ in $(seq 1 20); do
-    inside timeout 5 mosquitto_sub -h 127.0.0.1 -t "workerpool/smoke-01/software" -C 1 -W 4 2>/dev/null | grep -qF "$1" && return 0
+    got="$(inside timeout 5 mosquitto_sub -h 127.0.0.1 -t "workerpool/smoke-01/software" -C 1 -W 4 2>/dev/null || true)"
+    if printf '%s' "$got" | inside python3 -c 'import json, sys; sys.exit(json.load(sys.stdin).get(sys.argv[1]) != sys.argv[2])' "$1" "$2" 2>/dev/null; then
+      return 0
+    fi
     sleep 1
   done
+  echo "   (workerpool/smoke-01/software: ${got:-nothing retained})"
   return 1
 }
+# True when the service can read PID 1's /proc entry: Microsoft.Extensions.Hosting.Systemd decides from
+# /proc/PPID/comm whether systemd started it, and only then sends READY=1 (ProtectProc=invisible hides PID 1).
+sees_pid1() { as_service cat /proc/1/comm >/dev/null 2>&1; }
 
 check is "$(inside systemctl is-enabled workerpool-update.path)" enabled "workerpool-update.path enabled by install.sh"
 check is "$(inside systemctl show workerpool-update.path -p ActiveState --value)" active "workerpool-update.path active (watching $spool/request)"
@@ -224,12 +237,20 @@ check cannot_write /etc/workerpool/x "the service cannot write /etc/workerpool"
 check cannot_write /opt/workerpool/x "the service cannot write /opt/workerpool"
 check cannot_write /etc/systemd/system/x.service "the service cannot write /etc/systemd/system"
 check user_can_write /run/lock/smoke-probe "the workerpool user may write /run/lock (mode 1777) outside the sandbox"
-check cannot_write /run/lock/smoke-probe "the service cannot (ProtectSystem=strict)"
+check cannot_write /run/lock/smoke-probe "the service cannot write /run/lock"
+check user_can_write /dev/shm/smoke-probe "the workerpool user may write /dev/shm (mode 1777) outside the sandbox"
+check cannot_write /dev/shm/smoke-probe "the service cannot write /dev/shm"
+check sees_pid1 "the service sees PID 1 in /proc (needed for READY=1, see step 1's service active)"
 check has curl "curl on the device after install.sh (update-agent.sh downloads with it)"
 check has openssl "openssl on the device after install.sh (update-agent.sh verifies manifests with it)"
 if ! has curl || ! has openssl; then
   echo "   (installing curl and openssl in the container so the rest of step 4 can run)"
   inside env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends curl openssl >/dev/null
+fi
+# A base made by an earlier version of this script lacks step 4's test tools.
+if ! inside sh -c 'command -v mosquitto_sub && python3 -c "import http.server"' >/dev/null 2>&1; then
+  echo "   (installing the test tools python3 and mosquitto-clients in the container)"
+  inside env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 mosquitto-clients >/dev/null
 fi
 inside install -m 0640 -g workerpool /root/release-public.pem /etc/workerpool/release-public.pem
 inside systemd-run -q --unit=workerpool-smoke-http -p DynamicUser=yes \
@@ -258,8 +279,8 @@ check state_has "\"version\":\"$next\"" "state.json: version $next"
 check state_has "\"running\":\"$next\"" "state.json: running $next"
 check is "$(inside readlink /opt/workerpool/current)" "releases/$next" "current -> $next"
 check is "$(inside systemctl show workerpool -p StatusText --value)" healthy "service healthy on $next"
-check software_has '"state":"healthy"' "workerpool/smoke-01/software (retained): healthy"
-check software_has "\"running\":\"$next\"" "workerpool/smoke-01/software (retained): running $next"
+check software_is state healthy "workerpool/smoke-01/software (retained): healthy"
+check software_is running "$next" "workerpool/smoke-01/software (retained): running $next"
 after="$(main_pid)"
 check isnt "$after" "$pid" "the service restarted (pid $pid -> $after)"
 check is "$(privs "$after")" "$unprivileged" "service (pid $after) after the update: uid $wp_uid, CapEff and CapPrm 0, NoNewPrivs 1"
@@ -280,7 +301,8 @@ check state_has "\"version\":\"$next\"" "state.json: from $next"
 check state_has "\"running\":\"$version\"" "state.json: running $version"
 check is "$(inside readlink /opt/workerpool/current)" "releases/$version" "current -> $version"
 check is "$(inside systemctl show workerpool -p StatusText --value)" healthy "service healthy on $version"
-check software_has '"state":"rolled-back"' "workerpool/smoke-01/software (retained): rolled-back"
+check software_is state rolled-back "workerpool/smoke-01/software (retained): rolled-back"
+check software_is running "$version" "workerpool/smoke-01/software (retained): running $version"
 pid="$(main_pid)"
 check is "$(privs "$pid")" "$unprivileged" "service (pid $pid) after the rollback: uid $wp_uid, CapEff and CapPrm 0, NoNewPrivs 1"
 check all_unprivileged "every process of the service unprivileged after the rollback"
