@@ -161,6 +161,13 @@ public sealed class TrackerOptions
 
     /// <summary>Minimum IoU for a track seen once to be confirmed by its second detection.</summary>
     public double UnconfirmedMatchIou { get; set; } = 0.3;
+
+    /// <summary>
+    /// Fastest a person is taken to move, in their own heights per second: a lost track found again farther from where
+    /// it was last seen than this allows (plus half a height) jumped, likely onto someone else, and that move is not
+    /// counted as a crossing. 0 turns the check off.
+    /// </summary>
+    public double MaxSpeedHeightsPerSecond { get; set; } = 2;
 }
 
 /// <summary>Counting windows and line behaviour.</summary>
@@ -177,6 +184,13 @@ public sealed class CountingOptions
 
     /// <summary>Dead band on each side of a line, in normalized units (0.0125 = 1.25% of the frame): a feet point must leave it to change side, so box jitter on the line never double counts.</summary>
     public double LineHysteresis { get; set; } = 0.0125;
+
+    /// <summary>
+    /// A track born inside a line's dead band (someone appearing from an occlusion on the line) takes its first side
+    /// from its velocity: leaving the band to one side counts a crossing from the other. Off by default: on the PETS
+    /// sample it recovers a missed crossing on one line and adds one on another (docs/ACCURACY.md).
+    /// </summary>
+    public bool BandBirthCrossings { get; set; }
 
     /// <summary>
     /// How soon a change to the open window's counts is checkpointed to the outbox, so that a crash or power cut

@@ -14,7 +14,10 @@ public sealed class PipelineHeartbeatSection(IDeviceControl control) : IHeartbea
         draft.Cameras = status.Cameras.Select(c => new CameraPayload(c.Id, c.Capture.State.ToString().ToLowerInvariant(), c.Capture.LastError,
             c.Capture.MeasuredFps, c.TargetFps, c.Capture.FramesRead, c.Capture.FramesAdmitted, c.Capture.FramesSkipped, c.Capture.FramesLost)
         {
-            FramesProcessed = c.Capture.FramesProcessed, LastDetectionAt = c.Capture.LastDetectionAt,
+            // A frame captured between the heartbeat's time and this read would be "later" than the heartbeat itself:
+            // the heartbeat speaks for its own moment (CI saw lastDetectionAt past time by microseconds).
+            FramesProcessed = c.Capture.FramesProcessed,
+            LastDetectionAt = c.Capture.LastDetectionAt is { } seen && seen > draft.Time ? draft.Time : c.Capture.LastDetectionAt,
             FrozenSeconds = c.Capture.FrozenSeconds, PictureUniform = c.Capture.PictureUniform,
         }).ToArray();
         draft.Workers = status.Workers.Select(w => new WorkerPayload(w.Index, w.RequestedDevice, w.ActiveDevice, w.FallbackReason, w.Cores, w.State,

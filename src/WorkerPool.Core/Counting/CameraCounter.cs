@@ -55,7 +55,7 @@ public sealed class CameraCounter
         CameraId = camera.Id;
         _deviceId = deviceId;
         _tracker = new ByteTracker(tracker);
-        _lines = camera.Lines.Select(l => new LineCounter(l, counting.LineHysteresis)).ToArray();
+        _lines = camera.Lines.Select(l => new LineCounter(l, counting.LineHysteresis, counting.BandBirthCrossings)).ToArray();
         _zones = camera.Zones.Select(z => new ZoneCounter(z)).ToArray();
         _zoneTotals = new OccupancyStats[_zones.Length];
         _occupancy = new int[_zones.Length];
@@ -142,7 +142,7 @@ public sealed class CameraCounter
             bool sameShape = camera.Lines.Select(l => l.Id).SequenceEqual(_lines.Select(l => l.Id))
                 && camera.Zones.Select(z => z.Id).SequenceEqual(_zones.Select(z => z.Id))
                 && _window.Length == TimeSpan.FromSeconds(counting.WindowSeconds);
-            _lines = camera.Lines.Select(l => new LineCounter(l, counting.LineHysteresis)).ToArray();
+            _lines = camera.Lines.Select(l => new LineCounter(l, counting.LineHysteresis, counting.BandBirthCrossings)).ToArray();
             _zones = camera.Zones.Select(z => new ZoneCounter(z)).ToArray();
             if (sameShape) return;
             if (_window.Flush() is { } record) Store(record);
@@ -222,7 +222,7 @@ public sealed class CameraCounter
             var feet = new Point2(track.Feet.X / w, track.Feet.Y / h);
             for (int l = 0; l < _lines.Length; l++)
             {
-                int direction = _lines[l].Observe(track.Id, feet);
+                int direction = _lines[l].Observe(track.Id, feet, track.Jumped);
                 if (direction == 0) continue;
                 _window.AddCrossing(l, direction);
                 Log.LineCrossed(_logger, CameraId, _lines[l].Id, direction > 0 ? "in" : "out", track.Id);

@@ -49,7 +49,11 @@ public sealed class ByteTracker
 
         foreach (var t in _tracks)
             for (int s = 0; s < Math.Max(1, steps); s++) t.Filter.Predict(freezeHeightVelocity: t.State == TrackState.Lost);
-        foreach (var t in _tracks) t.Box = t.Filter.Box;
+        foreach (var t in _tracks)
+        {
+            t.Box = t.Filter.Box;
+            t.Jumped = false;
+        }
 
         // 1. Confirmed tracks (live or lost) with high-score detections by IoU; then lost ones by distance.
         _candidates.Clear();
@@ -110,6 +114,19 @@ public sealed class ByteTracker
     /// <summary>All tracks alive now, including lost ones (for drawing and diagnostics).</summary>
     public IReadOnlyList<Track> AllTracks => _tracks;
 
+    /// <summary>
+    /// Whether a lost track re-found at <paramref name="found"/> moved farther since it was last seen than a person
+    /// walks (<see cref="TrackerOptions.MaxSpeedHeightsPerSecond"/> of its heights per second, plus half a height of
+    /// box noise); 0 turns the check off.
+    /// </summary>
+    private bool Jump(Track t, in BoxF found, double seconds)
+    {
+        if (_options.MaxSpeedHeightsPerSecond <= 0) return false;
+        var (a, b) = (t.LastMeasured.Feet, found.Feet);
+        double moved = Math.Sqrt((a.X - b.X) * (a.X - b.X) + (a.Y - b.Y) * (a.Y - b.Y)) / Math.Max(1, t.LastMeasured.Height);
+        return moved > _options.MaxSpeedHeightsPerSecond * Math.Max(0, seconds - t.LastSeenSeconds) + 0.5;
+    }
+
     /// <summary>Distance between box centres in units of the track's height (scale-free across the frame).</summary>
     private static double CenterDistance(in BoxF track, in BoxF det)
     {
@@ -139,6 +156,8 @@ public sealed class ByteTracker
             _detUsed[j] = true;
             var t = tracks[i];
             var d = dets[j];
+            if (t.State == TrackState.Lost) t.Jumped = Jump(t, d.Box, seconds);
+            t.LastMeasured = d.Box;
             t.Filter.Update(d.Box);
             t.Box = t.Filter.Box;
             t.Score = d.Score;

@@ -21,11 +21,15 @@ public sealed class Track
     /// <summary>Tracker frame number of the last match.</summary>
     internal long LastFrame;
 
+    /// <summary>The last detection box matched (not a prediction): where the person was last seen.</summary>
+    internal BoxF LastMeasured;
+
     internal Track(int id, in BoxF box, float score, double seconds)
     {
         Id = id;
         Filter = KalmanBoxFilter.Initiate(box);
         Box = box;
+        LastMeasured = box;
         Score = score;
         LastSeenSeconds = seconds;
     }
@@ -47,6 +51,13 @@ public sealed class Track
 
     /// <summary>Media time of the last match.</summary>
     public double LastSeenSeconds { get; internal set; }
+
+    /// <summary>
+    /// True in the frame a lost track was found again farther from where it was last seen than
+    /// <see cref="Config.TrackerOptions.MaxSpeedHeightsPerSecond"/> allows: more likely someone else than a walk, so
+    /// counting takes its side from here without counting the jump as a crossing.
+    /// </summary>
+    public bool Jumped { get; internal set; }
 
     /// <summary>Feet point (bottom-centre of the box) in pixels.</summary>
     public Point2 Feet => Box.Feet;

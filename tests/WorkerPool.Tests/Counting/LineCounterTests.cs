@@ -43,6 +43,36 @@ public class LineCounterTests
     }
 
     [Fact]
+    public void Observe_TrackBornInsideTheBand_TakesItsSideFromItsVelocity_WhenBandBirthsAreOn()
+    {
+        var on = new LineCounter(new LineOptions { Id = "door", From = [0.5, 0], To = [0.5, 1] }, 0.02, bandBirths: true);
+        var off = Vertical(hysteresis: 0.02);
+        foreach (var line in new[] { on, off })
+            foreach (double x in new[] { 0.49, 0.505, 0.53, 0.56 }) line.Observe(1, new Point2(x, 0.5)); // appears on the line, walks right
+
+        Assert.Equal((1L, 0L), (on.In, on.Out)); // it came from the left: in
+        Assert.Equal((0L, 0L), (off.In, off.Out)); // the default: its first side is where it left the band
+    }
+
+    [Fact]
+    public void Observe_BornInTheBandBeyondTheSegmentsEnd_IsNoCrossing()
+    {
+        var line = new LineCounter(new LineOptions { Id = "short", From = [0.5, 0.4], To = [0.5, 0.6] }, 0.02, bandBirths: true);
+        foreach (double x in new[] { 0.5, 0.53, 0.56 }) line.Observe(1, new Point2(x, 0.8));
+        Assert.Equal((0L, 0L), (line.In, line.Out));
+    }
+
+    [Fact]
+    public void Observe_AJumpAcrossTheLine_IsNotACrossing_AndTheNextRealOneCounts()
+    {
+        var line = Vertical();
+        line.Observe(3, new Point2(0.4, 0.5));
+        Assert.Equal(0, line.Observe(3, new Point2(0.6, 0.5), jumped: true)); // re-found too far away: someone else
+        Assert.Equal(-1, line.Observe(3, new Point2(0.4, 0.5))); // its side is now the right: walking back counts out
+        Assert.Equal((0L, 1L), (line.In, line.Out));
+    }
+
+    [Fact]
     public void Observe_PathAroundTheEndOfASegment_DoesNotCount()
     {
         var line = new LineCounter(new LineOptions { Id = "short", From = [0.5, 0.4], To = [0.5, 0.6] }, 0.01);

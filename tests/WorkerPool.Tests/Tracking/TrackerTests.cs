@@ -53,6 +53,32 @@ public class TrackerTests
         Assert.Equal(sameId, back.Any(t => t.Id == id));
     }
 
+    [Theory]
+    [InlineData(2.0, true)]
+    [InlineData(0, false)]
+    public void Update_LostTrackReFoundFartherThanAPersonWalks_IsMarkedJumped_OnlyInThatFrame(double maxSpeed, bool jumped)
+    {
+        // Standing still, then lost for 3 frames (0.12 s), then re-found 1.4 heights away by distance: 11 heights a second.
+        var tracker = new ByteTracker(new TrackerOptions { LostSeconds = 2, LostReidHeights = 1.5, MaxSpeedHeightsPerSecond = maxSpeed });
+        int id = 0;
+        for (int f = 0; f < 10; f++) id = Step(tracker, f, Person(100, 100)).Single().Id;
+        for (int f = 10; f < 13; f++) Assert.Empty(Step(tracker, f));
+        var back = Step(tracker, 13, Person(100, 212)).Single(t => t.Id == id);
+        Assert.Equal(jumped, back.Jumped);
+        Assert.False(Step(tracker, 14, Person(100, 212)).Single(t => t.Id == id).Jumped);
+    }
+
+    [Fact]
+    public void Update_LostTrackReFoundWhereItsWalkTookIt_IsNotAJump()
+    {
+        var tracker = new ByteTracker(new TrackerOptions { LostSeconds = 2 });
+        int id = 0;
+        for (int f = 0; f < 10; f++) id = Step(tracker, f, Person(100 + 4 * f, 100)).Single().Id;
+        for (int f = 10; f < 18; f++) Assert.Empty(Step(tracker, f));
+        var back = Step(tracker, 18, Person(100 + 4 * 18, 100)).Single(t => t.Id == id);
+        Assert.False(back.Jumped);
+    }
+
     [Fact]
     public void Update_LowScoreDetectionOfTrackedPerson_KeepsTheTrackAlive()
     {

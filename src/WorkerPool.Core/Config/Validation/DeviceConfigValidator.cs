@@ -144,6 +144,7 @@ public sealed partial class DeviceConfigValidator : IValidateOptions<DeviceConfi
         if (t.LostSeconds is < 0 or > 60) add("tracker.lostSeconds", "must be between 0 and 60");
         if (t.LostReidHeights is < 0 or > 10) add("tracker.lostReidHeights", "must be between 0 (off) and 10");
         if (t.UnconfirmedMatchIou is <= 0 or >= 1) add("tracker.unconfirmedMatchIou", "must be between 0 and 1 (exclusive)");
+        if (t.MaxSpeedHeightsPerSecond is < 0 or > 50) add("tracker.maxSpeedHeightsPerSecond", "must be between 0 (off) and 50");
     }
 
     private static void ValidateCounting(CountingOptions? counting, Action<string, string> add)
