@@ -221,9 +221,16 @@ software_is() {
   echo "   (workerpool/smoke-01/software: ${got:-nothing retained})"
   return 1
 }
-# True when the service can read PID 1's /proc entry: Microsoft.Extensions.Hosting.Systemd decides from
-# /proc/PPID/comm whether systemd started it, and only then sends READY=1 (ProtectProc=invisible hides PID 1).
-sees_pid1() { as_service cat /proc/1/comm >/dev/null 2>&1; }
+# True when ProtectProc=invisible is in force, i.e. the service cannot see PID 1 in its /proc (while it does see its
+# own main process, so nsenter did enter its namespace), and the unit is active all the same: the host sends READY=1
+# whenever NOTIFY_SOCKET is set, without looking at PID 1 as AddSystemd() alone would.
+hides_pid1_yet_active() {
+  local state
+  as_service test -e "/proc/$(main_pid)/status" || { echo "   (the service's own /proc entry is not visible: nsenter failed?)"; return 1; }
+  if as_service test -e /proc/1/comm; then echo "   (the service sees PID 1: $(as_service cat /proc/1/comm 2>&1))"; return 1; fi
+  state="$(inside systemctl show workerpool -p ActiveState --value)"
+  [ "$state" = active ] || { echo "   (workerpool.service is $state, not active)"; return 1; }
+}
 
 check is "$(inside systemctl is-enabled workerpool-update.path)" enabled "workerpool-update.path enabled by install.sh"
 check is "$(inside systemctl show workerpool-update.path -p ActiveState --value)" active "workerpool-update.path active (watching $spool/request)"
@@ -240,13 +247,10 @@ check user_can_write /run/lock/smoke-probe "the workerpool user may write /run/l
 check cannot_write /run/lock/smoke-probe "the service cannot write /run/lock"
 check user_can_write /dev/shm/smoke-probe "the workerpool user may write /dev/shm (mode 1777) outside the sandbox"
 check cannot_write /dev/shm/smoke-probe "the service cannot write /dev/shm"
-check sees_pid1 "the service sees PID 1 in /proc (needed for READY=1, see step 1's service active)"
+check is "$(inside systemctl show workerpool -p ProtectProc --value)" invisible "the unit has ProtectProc=invisible"
+check hides_pid1_yet_active "the service does not see PID 1 in /proc, and the unit is active all the same (READY=1 sent)"
 check has curl "curl on the device after install.sh (update-agent.sh downloads with it)"
 check has openssl "openssl on the device after install.sh (update-agent.sh verifies manifests with it)"
-if ! has curl || ! has openssl; then
-  echo "   (installing curl and openssl in the container so the rest of step 4 can run)"
-  inside env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends curl openssl >/dev/null
-fi
 # A base made by an earlier version of this script lacks step 4's test tools.
 if ! inside sh -c 'command -v mosquitto_sub && python3 -c "import http.server"' >/dev/null 2>&1; then
   echo "   (installing the test tools python3 and mosquitto-clients in the container)"
