@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 
 namespace WorkerPool.Contracts;
 
@@ -66,4 +67,23 @@ public static class SoftwareSignature
         using var doc = JsonDocument.Parse(unsigned.ToJsonString());
         return [.. Encoding.UTF8.GetBytes($"workerpool-software-v1\n{deviceId}\n"), .. CanonicalJson.Bytes(doc.RootElement)];
     }
+}
+
+/// <summary>
+/// The plain forms the fields of a desired software state must have: the device checks them before it writes a
+/// request for its root helper (which checks them again, in update-agent.sh), and the fleet before it names a rollout.
+/// </summary>
+public static partial class SoftwareFields
+{
+    /// <summary>A rollout id or a release version: 1 to 128 letters, digits, '.', '+', '_' or '-', not starting with a punctuation mark.</summary>
+    [GeneratedRegex("^[0-9A-Za-z][0-9A-Za-z.+_-]{0,127}$")]
+    public static partial Regex Name();
+
+    /// <summary>An http(s) URL of plain characters, at most 2048 of them.</summary>
+    [GeneratedRegex(@"^https?://[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]{1,2040}$")]
+    public static partial Regex Url();
+
+    /// <summary>base64 on one line, at most 64 KiB of it.</summary>
+    [GeneratedRegex("^[A-Za-z0-9+/=]{1,65536}$")]
+    public static partial Regex Base64();
 }

@@ -66,11 +66,11 @@ public sealed class DesiredSoftware(string deviceId, TimeProvider time) : IDispo
 
     private static string? Unplain(SoftwareDesired d)
     {
-        if (d.Rollout is null || !UpdateSpool.NamePattern().IsMatch(d.Rollout)) return "rollout";
-        if (d.Version is null || !UpdateSpool.NamePattern().IsMatch(d.Version)) return "version";
-        if (d.Url is null || !UpdateSpool.UrlPattern().IsMatch(d.Url)) return "url";
-        if (d.Manifest is null || !UpdateSpool.Base64Pattern().IsMatch(d.Manifest)) return "manifest";
-        if (d.ManifestSignature is null || !UpdateSpool.Base64Pattern().IsMatch(d.ManifestSignature)) return "manifestSignature";
+        if (d.Rollout is null || !SoftwareFields.Name().IsMatch(d.Rollout)) return "rollout";
+        if (d.Version is null || !SoftwareFields.Name().IsMatch(d.Version)) return "version";
+        if (d.Url is null || !SoftwareFields.Url().IsMatch(d.Url)) return "url";
+        if (d.Manifest is null || !SoftwareFields.Base64().IsMatch(d.Manifest)) return "manifest";
+        if (d.ManifestSignature is null || !SoftwareFields.Base64().IsMatch(d.ManifestSignature)) return "manifestSignature";
         return null;
     }
 

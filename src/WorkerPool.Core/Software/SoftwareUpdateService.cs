@@ -54,7 +54,7 @@ public sealed class SoftwareUpdateService : ITopicHandler, IDisposable
                 {
                     // The state first: a restart between the two then sees the rollout as handled, not as new.
                     if (decision.State is not null) _spool.WriteState(decision.State);
-                    _spool.WriteRequest(UpdateAction.Update, r.Rollout, r.Version, r.Url, r.Manifest, r.ManifestSignature.Trim());
+                    _spool.WriteRequest(UpdateAction.Update, r.Rollout, r.Version, r.Url, r.Manifest, r.ManifestSignature);
                     SoftwareLog.Requested(_logger, r.Rollout, r.Version);
                 }
                 else if (decision.State is { } state)

@@ -23,7 +23,7 @@ public enum UpdateAction
 /// it decides itself, write <c>state.json</c>. Both files are replaced with a rename, never written in place, so a
 /// reader never sees half a file and a link planted in the folder is replaced rather than followed.
 /// </summary>
-public sealed partial class UpdateSpool(string directory)
+public sealed class UpdateSpool(string directory)
 {
     /// <summary>The folder.</summary>
     public string Directory { get; } = directory;
@@ -48,11 +48,11 @@ public sealed partial class UpdateSpool(string directory)
             if (!pattern.IsMatch(value)) throw new ArgumentException($"{key} is not a plain value", key);
             text.Append(key).Append('=').Append(value).Append('\n');
         }
-        Field("rollout", rollout, NamePattern());
-        Field("version", version, NamePattern());
-        Field("url", url, UrlPattern());
-        Field("manifest", manifest, Base64Pattern());
-        Field("signature", signature, Base64Pattern());
+        Field("rollout", rollout, SoftwareFields.Name());
+        Field("version", version, SoftwareFields.Name());
+        Field("url", url, SoftwareFields.Url());
+        Field("manifest", manifest, SoftwareFields.Base64());
+        Field("signature", signature, SoftwareFields.Base64());
         Replace(RequestPath, text.ToString());
     }
 
@@ -99,16 +99,4 @@ public sealed partial class UpdateSpool(string directory)
         File.WriteAllText(tmp, text);
         File.Move(tmp, path, overwrite: true);
     }
-
-    /// <summary>A rollout id or a release version: what the helper's own check accepts.</summary>
-    [GeneratedRegex("^[0-9A-Za-z][0-9A-Za-z.+_-]{0,127}$")]
-    public static partial Regex NamePattern();
-
-    /// <summary>An http(s) URL of plain characters, at most 2048 of them.</summary>
-    [GeneratedRegex(@"^https?://[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]{1,2040}$")]
-    public static partial Regex UrlPattern();
-
-    /// <summary>base64 on one line, at most 64 KiB of it.</summary>
-    [GeneratedRegex("^[A-Za-z0-9+/=]{1,65536}$")]
-    public static partial Regex Base64Pattern();
 }

@@ -45,7 +45,7 @@ internal static class RolloutVerb
             if (k < 1) { await Console.Error.WriteLineAsync("rollout: --max-failures must be at least 1").ConfigureAwait(false); return ExitCodes.InvalidInput; }
             string url = r.GetValue(baseUrl)!.TrimEnd('/') + "/" + Uri.EscapeDataString(manifest.Archive);
             string rolloutId = r.GetValue(id) ?? $"{manifest.Version}-{DateTime.UtcNow:yyyyMMddTHHmmssZ}";
-            if (!RolloutId.IsValid(rolloutId))
+            if (!Contracts.SoftwareFields.Name().IsMatch(rolloutId))
             {
                 await Console.Error.WriteLineAsync($"rollout: --id {rolloutId} must be letters, digits, '.', '+', '_' or '-' (at most 128)").ConfigureAwait(false);
                 return ExitCodes.InvalidInput;
