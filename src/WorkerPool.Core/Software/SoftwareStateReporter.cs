@@ -36,7 +36,6 @@ public sealed class SoftwareStateReporter : BackgroundService
         _logger = loggers.CreateLogger(LogCategories.Software);
         _running = build.FullVersion;
         _current = Read();
-        _connection.Connected += () => PublishAsync(force: true);
     }
 
     /// <summary>The state now, as last read.</summary>
@@ -48,16 +47,25 @@ public sealed class SoftwareStateReporter : BackgroundService
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Poll, _time);
+        // As the heartbeat does: subscribed while running, and the session may already be up by now.
+        _connection.Connected += OnConnectedAsync;
         try
         {
+            await PublishAsync(force: false).ConfigureAwait(false);
+            using var timer = new PeriodicTimer(Poll, _time);
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
                 await PublishAsync(force: false).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        finally
+        {
+            _connection.Connected -= OnConnectedAsync;
+        }
     }
+
+    private Task OnConnectedAsync() => PublishAsync(force: true);
 
     private SoftwareState Read() => _spool.ReadState(_running) ?? new SoftwareState("idle", null, _running, null, null, null);
 
