@@ -71,10 +71,9 @@ case "$action" in
     field signature | base64 -d >/dev/null 2>&1 || finish refused "$version" "the request's manifest signature is not base64"
     field signature >"$manifest.sig"
     # The signature, rid and version first, so nothing is downloaded for a manifest that will be refused.
-    if ! ( verify_manifest "$manifest" "$ETC/release-public.pem" head ) 2>"$work/verify"; then
-      finish refused "$version" "$(last_reason "$work/verify")"
-    fi
-    verify_manifest "$manifest" "$ETC/release-public.pem" head 2>/dev/null
+    # release-lib's checks end in die: from here on, a refusal is recorded in die's own words before the run ends.
+    die() { local why="$*"; finish refused "$version" "${why#refused: }"; }
+    verify_manifest "$manifest" "$ETC/release-public.pem" head
     [ "$MANIFEST_VERSION" = "$version" ] || finish refused "$version" "the manifest is for $MANIFEST_VERSION, the request for $version"
     if [ "$MANIFEST_CURRENT" = 1 ]; then finish healthy "$version" "$version is already running"; fi
     command -v curl >/dev/null || finish failed "$version" "curl is needed to download releases (apt-get install curl)"
