@@ -206,8 +206,7 @@ public sealed class MqttConnection : Health.IBrokerLink, IMqttPublisher, IBroker
         lock (_gate) ended = _disconnected.Task;
         try
         {
-            await PublishAsync(StatusMessage("offline", "moving"), CancellationToken.None).ConfigureAwait(false);
-            await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), CancellationToken.None).ConfigureAwait(false);
+            await SayOfflineAndDisconnectAsync("moving", CancellationToken.None).ConfigureAwait(false);
             // MQTTnet may raise the disconnect event after this returns: it must end this session, not the next one.
             await ended.WaitAsync(TimeSpan.FromSeconds(_options.TimeoutSeconds), _time).ConfigureAwait(false);
         }
@@ -288,13 +287,19 @@ public sealed class MqttConnection : Health.IBrokerLink, IMqttPublisher, IBroker
         if (!_client.IsConnected) return;
         try
         {
-            await PublishAsync(StatusMessage("offline", "shutdown"), cancellationToken).ConfigureAwait(false);
-            await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), cancellationToken).ConfigureAwait(false);
+            await SayOfflineAndDisconnectAsync("shutdown", cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             Log.MqttWarning(_logger, ex.Message);
         }
+    }
+
+    /// <summary>The retained offline status with <paramref name="reason"/>, then a clean DISCONNECT, so the broker does not send the will.</summary>
+    private async Task SayOfflineAndDisconnectAsync(string reason, CancellationToken cancellationToken)
+    {
+        await PublishAsync(StatusMessage("offline", reason), cancellationToken).ConfigureAwait(false);
+        await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
