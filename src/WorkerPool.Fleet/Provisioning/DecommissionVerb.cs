@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using MQTTnet;
-using MQTTnet.Protocol;
 using WorkerPool.Contracts;
 using WorkerPool.Fleet.Broker;
 using WorkerPool.Fleet.Operator;
@@ -67,8 +66,7 @@ internal static class DecommissionVerb
         using var client = new MqttClientFactory().CreateMqttClient();
         await client.ConnectAsync(target.ClientOptions(), token).ConfigureAwait(false);
         foreach (string topic in new[] { topics.ConfigDesired, topics.SoftwareDesired })
-            await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(Array.Empty<byte>())
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag().Build(), token).ConfigureAwait(false);
+            await RetainedMessage.ClearAsync(client, topic, token).ConfigureAwait(false);
         await client.DisconnectAsync(cancellationToken: token).ConfigureAwait(false);
     }
 

@@ -61,7 +61,7 @@ internal sealed class RolloutRunner(BrokerEndpoint broker, string prefix, System
             {
                 string reason = $"{progress.Failures} device(s) failed, --max-failures {request.MaxFailures}";
                 foreach (string device in wave.Where(d => progress.StateOf(d) is { } s && RolloutProgress.IsFailure(s)))
-                    await ClearDesiredAsync(client, device, token).ConfigureAwait(false);
+                    await RetainedMessage.ClearAsync(client, new Topics(prefix, device).SoftwareDesired, token).ConfigureAwait(false);
                 await store.RolloutAsync(request.Id, "halted", reason, Now, token).ConfigureAwait(false);
                 output.WriteLine($"rollout {request.Id}: HALTED after the {name} wave: {reason}; the devices not reached yet keep their release");
                 return false;
@@ -109,8 +109,4 @@ internal sealed class RolloutRunner(BrokerEndpoint broker, string prefix, System
             .WithPayload(desired.ToJsonString()).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag()
             .WithContentType("application/json").Build(), token).ConfigureAwait(false);
     }
-
-    private async Task ClearDesiredAsync(IMqttClient client, string device, CancellationToken token) =>
-        await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(new Topics(prefix, device).SoftwareDesired)
-            .WithPayload(Array.Empty<byte>()).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag().Build(), token).ConfigureAwait(false);
 }
